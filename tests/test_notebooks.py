@@ -1,0 +1,82 @@
+"""House rules for the chapter notebooks that can be checked without running them.
+
+Running them is nbmake's job (`make notebooks`); these checks keep the
+committed files honest: no outputs, in the table of contents, one import line,
+setup() called, a summary and exercises with hidden solutions.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CHAPTERS = sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+def _toc_files() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = []
+    for part in toc.get("parts", []):
+        files += [entry["file"] for entry in part.get("chapters", [])]
+    return files
+
+
+def _cells(path: Path, kind: str) -> list[str]:
+    nb = json.loads(path.read_text())
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == kind]
+
+
+def test_there_are_chapters():
+    assert CHAPTERS, "no notebooks in chapters/"
+
+
+def test_every_toc_entry_exists_and_every_chapter_is_listed():
+    listed = _toc_files()
+    for entry in listed:
+        assert any((ROOT / f"{entry}{ext}").is_file() for ext in (".ipynb", ".md")), f"_toc.yml lists missing {entry}"
+    for path in CHAPTERS:
+        assert str(path.relative_to(ROOT).with_suffix("")) in listed, f"{path.name} is not in _toc.yml"
+
+
+def test_chapters_are_numbered_in_the_toc():
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    chapter_part = next(p for p in toc["parts"] if any(e["file"].startswith("chapters/") for e in p["chapters"]))
+    assert chapter_part.get("numbered") is True
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_committed_without_outputs(path):
+    nb = json.loads(path.read_text())
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] == "code":
+            assert cell.get("outputs") == [], f"cell {i} of {path.name} has outputs: run `make strip`"
+            assert cell.get("execution_count") is None, f"cell {i} of {path.name} has an execution count"
+    assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_one_import_line_from_utils_and_setup(path):
+    code = "\n".join(_cells(path, "code"))
+    imports = [line for line in code.splitlines() if re.match(r"\s*(import|from)\s+\S+", line)]
+    assert len(imports) == 1 and imports[0].startswith("from utils import "), (
+        f"{path.name}: expected one `from utils import ...` line, found {imports}"
+    )
+    assert "sys.path" not in code, f"{path.name} edits sys.path"
+    assert re.search(r"^mode = setup\(", code, re.M), f"{path.name} does not call `mode = setup(...)`"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_title_summary_and_exercises(path):
+    markdown = "\n".join(_cells(path, "markdown"))
+    assert re.match(r"\(ch-[a-z0-9-]+\)=\n# ", _cells(path, "markdown")[0]), f"{path.name}: first cell needs a label and a title"
+    for heading in ("## Overview", "## Setup", "## Summary", "## Exercises"):
+        assert heading in markdown, f"{path.name} has no '{heading}' section"
+    exercises = re.findall(r":label: (ex-[\w-]+)", markdown)
+    assert exercises, f"{path.name} has no labelled exercise"
+    for label in exercises:
+        assert re.search(rf":::\{{solution\}} {label}\n:class: dropdown", markdown), f"{label} has no dropdown solution"

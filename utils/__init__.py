@@ -1,0 +1,88 @@
+"""Shared code for the LSTM sentiment book.
+
+Notebooks import what they need in one line, e.g.::
+
+    from utils import setup, glue, load_imdb, plot_history
+
+Names are resolved lazily (PEP 562), so ``import utils`` itself is cheap and
+has no side effects: TensorFlow is imported only when a name that needs it is
+first used. Each name lives in a small module split by concern:
+
+==================  ===========================================================
+``utils.data``      the IMDb archive: download, checksum, safe extraction, cache
+``utils.notebook``  ``setup()``: seeds, quiet TensorFlow, plot style, quick mode
+``utils.text``      text standardisation and ``TextVectorization`` builders
+``utils.training``  Keras training helpers (compact epoch logging, timing)
+``utils.scratch``   the tanh RNN and the LSTM forward pass in plain NumPy
+``utils.plotting``  plots shared by several chapters
+==================  ===========================================================
+
+It also re-exports ``np``, ``pd``, ``plt``, ``sns``, ``tf`` and ``keras`` so that a
+notebook needs a single import line, and so that TensorFlow is always imported
+through :mod:`utils._tf`, which keeps its C++ start-up log out of the book.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# Third-party modules a notebook needs, re-exported so the import line stays one
+# line and TensorFlow is always imported through utils._tf (quietly).
+_MODULES = {
+    "np": "numpy",
+    "pd": "pandas",
+    "plt": "matplotlib.pyplot",
+    "sns": "seaborn",
+    "tf": "utils._tf",
+    "keras": "utils._tf",
+}
+
+# public name -> module that defines it
+_EXPORTS = {
+    # data
+    "load_imdb": "utils.data",
+    "dataset_fingerprint": "utils.data",
+    "ImdbDataError": "utils.data",
+    "SPLITS": "utils.data",
+    # notebook set-up
+    "setup": "utils.notebook",
+    "BookMode": "utils.notebook",
+    "glue": "utils.notebook",
+    # text
+    "standardize": "utils.text",
+    "make_vectorizer": "utils.text",
+    # training
+    "EpochLogger": "utils.training",
+    # plotting
+    "plot_history": "utils.plotting",
+    "plot_word_heatmap": "utils.plotting",
+    # --- utils.baselines (chapter 01) ---
+    # --- utils.scratch (chapters 02 and 04) ---
+    "RNNParams": "utils.scratch",
+    "LSTMParams": "utils.scratch",
+    "rnn_forward": "utils.scratch",
+    "lstm_forward": "utils.scratch",
+    # --- utils.gradients, utils.tasks (chapters 03 and 04) ---
+    # --- utils.models, utils.inference (chapter 05) ---
+}
+
+__all__ = sorted(_EXPORTS) + sorted(_MODULES)
+
+
+def __getattr__(name: str):
+    if name in _MODULES:
+        module = importlib.import_module(_MODULES[name])
+        value = getattr(module, name) if name in ("tf", "keras") else module
+        globals()[name] = value
+        return value
+    try:
+        module = _EXPORTS[name]
+    except KeyError:
+        raise AttributeError(f"module 'utils' has no attribute {name!r}") from None
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # cache: later look-ups skip this function
+    return value
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,113 @@
+"""One call at the top of every notebook: seeds, quiet TensorFlow, one plot style.
+
+Usage (first code cell of a chapter)::
+
+    from utils import setup, glue, load_imdb
+    mode = setup()              # seeds everything, prints one status line
+    epochs = mode.pick(full=4, quick=1)
+
+``mode.quick`` is ``True`` when the notebook runs under ``BOOK_QUICK=1`` (CI):
+quick mode only shrinks the work (data subset, fewer epochs). Assertions about
+correctness must not depend on it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import platform
+import warnings
+from dataclasses import dataclass
+from typing import TypeVar
+
+from utils.data import quick_mode
+
+T = TypeVar("T")
+
+DEFAULT_SEED = 42
+
+
+@dataclass(frozen=True)
+class BookMode:
+    """What :func:`setup` decided: the seed and whether this is a quick run."""
+
+    seed: int
+    quick: bool
+
+    def pick(self, *, full: T, quick: T) -> T:
+        """``quick`` in quick mode, ``full`` otherwise."""
+        return quick if self.quick else full
+
+
+def set_plot_style() -> None:
+    """The book's single matplotlib/seaborn look."""
+    import matplotlib as mpl
+    import seaborn as sns
+
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
+    mpl.rcParams.update(
+        {
+            "figure.dpi": 110,
+            "figure.figsize": (7.0, 3.6),
+            "figure.autolayout": True,
+            "axes.titlesize": "medium",
+            "axes.titleweight": "bold",
+            "legend.frameon": False,
+        }
+    )
+
+
+def quiet_tensorflow() -> None:
+    """Silence TensorFlow/Keras Python-side logging and known-harmless warnings."""
+    from utils._tf import tf  # noqa: F401  (imports TF with the C++ log silenced)
+
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)
+    try:
+        import absl.logging
+
+        absl.logging.set_verbosity(absl.logging.ERROR)
+    except ImportError:  # pragma: no cover - absl ships with TensorFlow
+        pass
+    # Keras warns when a Python generator/Dataset adapter is built; not actionable for readers.
+    warnings.filterwarnings("ignore", message=r".*PyDataset.*")
+
+
+def set_seeds(seed: int) -> None:
+    """Seed Python, NumPy and TensorFlow, and make TensorFlow ops deterministic."""
+    from utils._tf import keras, tf
+
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    keras.utils.set_random_seed(seed)  # random, numpy.random and the backend
+    tf.config.experimental.enable_op_determinism()
+
+
+def setup(seed: int = DEFAULT_SEED, *, quick: bool | None = None, verbose: bool = True) -> BookMode:
+    """Prepare a notebook: seeds, deterministic ops, quiet TensorFlow, plot style.
+
+    Call it once, in the first code cell. Returns a :class:`BookMode`.
+    """
+    mode = BookMode(seed=seed, quick=quick_mode(quick))
+    quiet_tensorflow()
+    set_seeds(seed)
+    set_plot_style()
+    if verbose:
+        from utils._tf import keras, tf
+
+        what = "QUICK MODE (BOOK_QUICK=1): data subset, fewer epochs" if mode.quick else "full mode"
+        device = "GPU" if tf.config.list_physical_devices("GPU") else "CPU"
+        print(
+            f"{what} | seed {seed} | TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+            f"Python {platform.python_version()} on {device}"
+        )
+    return mode
+
+
+def glue(name: str, value, display: bool = False):
+    """Record ``value`` under ``name`` for the book's prose (myst-nb ``glue``).
+
+    Prose then shows it with ``{glue:text}`name:.1%``` and the number is never
+    typed by hand. ``display=False`` keeps the value out of the cell output.
+    """
+    from myst_nb import glue as _glue
+
+    return _glue(name, value, display=display)
