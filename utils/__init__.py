@@ -14,6 +14,7 @@ first used. Each name lives in a small module split by concern:
 ``utils.text``      text standardisation and ``TextVectorization`` builders
 ``utils.training``  Keras training helpers (compact epoch logging, timing)
 ``utils.scratch``   the tanh RNN and the LSTM forward pass in plain NumPy
+``utils.models``    Keras model builders
 ``utils.plotting``  plots shared by several chapters
 ==================  ===========================================================
 
@@ -44,6 +45,7 @@ _EXPORTS = {
     "dataset_fingerprint": "utils.data",
     "ImdbDataError": "utils.data",
     "SPLITS": "utils.data",
+    "train_validation_split": "utils.data",
     # notebook set-up
     "setup": "utils.notebook",
     "BookMode": "utils.notebook",
@@ -51,6 +53,7 @@ _EXPORTS = {
     # text
     "standardize": "utils.text",
     "make_vectorizer": "utils.text",
+    "sequence_dataset": "utils.text",
     # training
     "EpochLogger": "utils.training",
     # plotting
@@ -63,6 +66,8 @@ _EXPORTS = {
     "rnn_forward": "utils.scratch",
     "lstm_forward": "utils.scratch",
     # --- utils.gradients, utils.tasks (chapters 03 and 04) ---
+    # models shared by chapters 02-04
+    "build_recurrent_classifier": "utils.models",
     # --- utils.models, utils.inference (chapter 05) ---
 }
 

@@ -393,6 +393,29 @@ def quick_subset(df: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
     return df.iloc[rows].reset_index(drop=True)
 
 
+def train_validation_split(
+    df: pd.DataFrame, validation_fraction: float = 0.2, *, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Hold out a stratified, seeded validation set from a labelled split (normally ``train``).
+
+    The IMDb test split is never used for choosing anything; this is what
+    the book tunes on instead. Each label keeps its share in both parts. Rows
+    keep their original relative order.
+    """
+    if not 0.0 < validation_fraction < 1.0:
+        raise ValueError(f"validation_fraction must be between 0 and 1, got {validation_fraction}")
+    rng = np.random.RandomState(seed)
+    labels = df["label"].to_numpy()
+    held_out = []
+    for label in np.unique(labels):
+        idx = np.flatnonzero(labels == label)
+        n_val = int(round(len(idx) * validation_fraction))
+        held_out.append(rng.choice(idx, size=n_val, replace=False))
+    is_val = np.zeros(len(df), dtype=bool)
+    is_val[np.concatenate(held_out)] = True
+    return df[~is_val].reset_index(drop=True), df[is_val].reset_index(drop=True)
+
+
 def load_imdb(
     split: str, *, data_dir: str | os.PathLike | None = None, quick: bool | None = None
 ) -> pd.DataFrame:

@@ -68,8 +68,10 @@ def quiet_tensorflow() -> None:
         absl.logging.set_verbosity(absl.logging.ERROR)
     except ImportError:  # pragma: no cover - absl ships with TensorFlow
         pass
-    # Keras warns when a Python generator/Dataset adapter is built; not actionable for readers.
-    warnings.filterwarnings("ignore", message=r".*PyDataset.*")
+    # Keras 3 warns on every `fit(dataset)` that its default `shuffle=True` does not apply to a
+    # tf.data.Dataset. The book's datasets shuffle themselves (utils.text.sequence_dataset), so the
+    # warning is not actionable for a reader; only this exact message is silenced.
+    warnings.filterwarnings("ignore", message=r"`shuffle=True` was passed, but will be ignored", category=UserWarning)
 
 
 def set_seeds(seed: int) -> None:

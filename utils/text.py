@@ -54,3 +54,69 @@ def make_vectorizer(
         output_sequence_length=sequence_length,
         name=name,
     )
+
+
+def _bucket_of(lengths, boundaries):
+    import numpy as np
+
+    return np.searchsorted(np.asarray(boundaries), np.asarray(lengths), side="right")
+
+
+def sequence_dataset(
+    texts,
+    labels=None,
+    *,
+    vectorizer: keras.layers.TextVectorization,
+    max_length: int | None = None,
+    batch_size: int = 64,
+    shuffle: bool = False,
+    seed: int = 0,
+    bucket_boundaries: list[int] | None = None,
+) -> tf.data.Dataset:
+    """A cached, prefetched ``tf.data`` pipeline of integer sequences (and labels).
+
+    Each review is vectorised once (then cached in memory), cut to its first
+    ``max_length`` tokens, and batched with padding (id 0) only up to the
+    longest review *in its batch*. With ``bucket_boundaries`` (e.g.
+    ``[100, 200, 400]``), reviews of similar length are batched together, so
+    very little computation is spent on padding: a large saving for RNNs on a
+    CPU. ``shuffle`` reshuffles every epoch, deterministically from ``seed``.
+
+    The dataset reports its true number of batches (``cardinality``), so Keras
+    knows the epoch length even with bucketing.
+    """
+    import numpy as np
+
+    texts = [str(t) for t in texts]
+    items = tf.data.Dataset.from_tensor_slices(texts)
+    if labels is not None:
+        labels = np.asarray(labels, dtype="float32")
+        if len(labels) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
+        items = tf.data.Dataset.zip(items, tf.data.Dataset.from_tensor_slices(labels))
+
+    def encode(text, *label):
+        ids = vectorizer(text)
+        if max_length is not None:
+            ids = ids[:max_length]
+        return (ids, *label) if label else ids
+
+    ds = items.map(encode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).cache()
+    if shuffle:
+        ds = ds.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)
+    if bucket_boundaries:
+        # Count the batches the buckets will produce (independent of order).
+        lengths = np.array(
+            [n for n in ds.map(lambda x, *y: tf.shape(x)[0]).as_numpy_iterator()], dtype=np.int64
+        )
+        buckets = _bucket_of(np.maximum(lengths, 1), bucket_boundaries)
+        n_batches = int(sum(-(-np.sum(buckets == b) // batch_size) for b in np.unique(buckets)))
+        ds = ds.bucket_by_sequence_length(
+            lambda x, *y: tf.maximum(tf.shape(x)[0], 1),
+            bucket_boundaries=list(bucket_boundaries),
+            bucket_batch_sizes=[batch_size] * (len(bucket_boundaries) + 1),
+        )
+        ds = ds.apply(tf.data.experimental.assert_cardinality(n_batches))
+    else:
+        ds = ds.padded_batch(batch_size)
+    return ds.prefetch(tf.data.AUTOTUNE)
