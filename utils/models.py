@@ -39,3 +39,56 @@ def build_recurrent_classifier(
 
 
 # --- chapter 5: the final IMDb classifier (below) ---
+
+
+@keras.saving.register_keras_serializable(package="lstm_book")
+class MaskedGlobalMaxPooling1D(keras.layers.Layer):
+    """Max over time that ignores padded steps.
+
+    Keras' ``GlobalMaxPooling1D`` drops the mask (and warns), so padding would
+    take part in the max: the backward half of a bidirectional LSTM outputs zeros
+    on padding, and a zero can beat every real (negative) value of a unit. Here
+    padded steps are set to a very low value before the max; a sequence that is
+    all padding (an empty review) pools to zeros.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return keras.ops.max(inputs, axis=1)
+        valid = keras.ops.expand_dims(keras.ops.cast(mask, "bool"), -1)
+        pooled = keras.ops.max(keras.ops.where(valid, inputs, -1e9), axis=1)
+        any_valid = keras.ops.any(valid, axis=1)
+        return keras.ops.where(any_valid, pooled, keras.ops.zeros_like(pooled))
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+
+@keras.saving.register_keras_serializable(package="lstm_book")
+class TruncateSequence(keras.layers.Layer):
+    """Keep the first ``max_length`` token ids, plus one padding column.
+
+    The extra padding step (id 0, masked downstream) guarantees at least one
+    time step, so an empty string still gives a prediction instead of a
+    zero-length tensor.
+    """
+
+    def __init__(self, max_length: int | None, **kwargs):
+        super().__init__(**kwargs)
+        self.max_length = max_length
+
+    def call(self, ids):
+        if self.max_length is not None:
+            ids = ids[:, : self.max_length]
+        pad = keras.ops.zeros((keras.ops.shape(ids)[0], 1), dtype=ids.dtype)
+        return keras.ops.concatenate([ids, pad], axis=1)
+
+    def get_config(self):
+        return {**super().get_config(), "max_length": self.max_length}

@@ -1,0 +1,143 @@
+"""utils.inference and the chapter-5 layers, on a tiny model trained here (not the book's model)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from utils import inference, keras, make_vectorizer, setup, tf
+from utils.inference import ModelFileError, load_model, predict_sentiment, read_card, save_model
+from utils.models import MaskedGlobalMaxPooling1D, TruncateSequence
+
+
+@pytest.fixture(scope="module")
+def tiny_model():
+    """A string-in, probability-out model that learns 'good' vs 'bad' in a few steps."""
+    setup(seed=0, verbose=False)
+    texts = ["good film", "good good", "very good acting", "bad film", "bad bad", "very bad acting"] * 8
+    labels = np.array([1, 1, 1, 0, 0, 0] * 8, dtype="float32")
+    vec = make_vectorizer(20)
+    vec.adapt(texts)
+    inputs = keras.Input(shape=(), dtype="string")
+    ids = TruncateSequence(6)(vec(inputs))
+    x = keras.layers.Embedding(20, 8, mask_zero=True)(ids)
+    x = keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True))(x)
+    x = MaskedGlobalMaxPooling1D()(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(x)
+    model = keras.Model(inputs, outputs)
+    model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
+    model.fit(tf.constant(texts), labels, epochs=15, batch_size=12, verbose=0)
+    return model
+
+
+@pytest.fixture
+def saved(tiny_model, tmp_path):
+    return save_model(tiny_model, {"test_accuracy": 1.0}, tmp_path / "m.keras")
+
+
+def test_predict_types(tiny_model):
+    single = predict_sentiment("good film", model=tiny_model)
+    assert isinstance(single, float) and 0.0 <= single <= 1.0
+    many = predict_sentiment(["good film", "bad film"], model=tiny_model)
+    assert isinstance(many, np.ndarray) and many.shape == (2,)
+    assert many[0] > 0.5 > many[1], "the tiny model did not learn good vs bad"
+    assert predict_sentiment(("good",), model=tiny_model).shape == (1,)
+    assert predict_sentiment(np.array(["good", "bad"]), model=tiny_model).shape == (2,)
+
+
+@pytest.mark.parametrize("bad", [None, 3, 2.5, b"bytes", {"a": 1}, object()])
+def test_predict_rejects_non_text(tiny_model, bad):
+    with pytest.raises(TypeError, match="string"):
+        predict_sentiment(bad, model=tiny_model)
+
+
+def test_predict_rejects_empty_list_and_non_string_items(tiny_model):
+    with pytest.raises(ValueError, match="empty"):
+        predict_sentiment([], model=tiny_model)
+    with pytest.raises(TypeError, match=r"texts\[1\]"):
+        predict_sentiment(["good", 5], model=tiny_model)
+
+
+def test_odd_but_valid_texts_get_probabilities(tiny_model):
+    odd = ["", "   ", "good " * 5000, "Ein wunderbarer Film, großartig!", "<br /><br />", "🙂👍"]
+    probs = predict_sentiment(odd, model=tiny_model)
+    assert probs.shape == (len(odd),) and np.all((probs >= 0) & (probs <= 1)) and np.all(np.isfinite(probs))
+
+
+def test_order_and_batching_do_not_change_predictions(tiny_model):
+    texts = ["good", "bad film " * 30, "very good acting", "", "bad"]
+    alone = np.array([predict_sentiment(t, model=tiny_model) for t in texts])
+    together = predict_sentiment(texts, model=tiny_model, batch_size=2)
+    np.testing.assert_allclose(alone, together, atol=1e-6)
+
+
+def test_save_and_reload_give_identical_predictions(tiny_model, saved):
+    card = json.loads(saved.with_suffix(".json").read_text())
+    assert card["test_accuracy"] == 1.0 and len(card["model_sha256"]) == 64
+    texts = ["good film", "bad acting", ""]
+    np.testing.assert_array_equal(predict_sentiment(texts, model=tiny_model), predict_sentiment(texts, model=saved))
+    assert not list(saved.parent.glob(".m.*")), "temporary files left behind"
+
+
+def test_missing_model_says_how_to_make_it(tmp_path):
+    with pytest.raises(ModelFileError, match="make book"):
+        load_model(tmp_path / "nothing.keras")
+
+
+def test_model_without_card_is_refused(saved):
+    saved.with_suffix(".json").unlink()
+    with pytest.raises(ModelFileError, match="no model card"):
+        read_card(saved)
+
+
+def test_truncated_model_file_is_refused(saved):
+    data = saved.read_bytes()
+    saved.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelFileError, match="does not match its model card"):
+        load_model(saved)
+
+
+def test_interrupted_save_keeps_previous_pair(tiny_model, saved, monkeypatch):
+    before = saved.read_bytes(), saved.with_suffix(".json").read_text()
+
+    def dying_save(self, *args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.Model, "save", dying_save)
+    with pytest.raises(KeyboardInterrupt):
+        save_model(tiny_model, {"test_accuracy": 0.5}, saved)
+    assert (saved.read_bytes(), saved.with_suffix(".json").read_text()) == before
+    assert read_card(saved)["test_accuracy"] == 1.0
+    assert not list(saved.parent.glob(".m.*"))
+
+
+def test_save_requires_keras_suffix(tiny_model, tmp_path):
+    with pytest.raises(ValueError, match=".keras"):
+        save_model(tiny_model, {}, tmp_path / "model.h5")
+
+
+def test_masked_max_pooling_ignores_padding():
+    x = np.array([[[-1.0, -2.0], [-3.0, -0.5], [0.0, 0.0]]], dtype="float32")
+    mask = np.array([[True, True, False]])
+    out = MaskedGlobalMaxPooling1D()(x, mask=mask).numpy()
+    np.testing.assert_allclose(out, [[-1.0, -0.5]])  # the padded zeros must not win
+    empty = MaskedGlobalMaxPooling1D()(x, mask=np.zeros((1, 3), bool)).numpy()
+    np.testing.assert_allclose(empty, [[0.0, 0.0]])
+
+
+def test_truncate_keeps_prefix_and_always_one_step():
+    out = TruncateSequence(2)(np.array([[5, 6, 7]], dtype="int64")).numpy()
+    np.testing.assert_array_equal(out, [[5, 6, 0]])
+    assert TruncateSequence(4)(np.zeros((3, 0), dtype="int64")).shape == (3, 1)
+
+
+def test_evaluate_cli_reports_mismatch(tiny_model, tmp_path, monkeypatch):
+    path = save_model(tiny_model, {"test_accuracy": 0.9}, tmp_path / "m.keras")
+    monkeypatch.setattr(inference, "evaluate_saved_model",
+                        lambda p: {"n": 10, "accuracy": 0.8, "card_accuracy": 0.9})
+    assert inference.main(["--model", str(path)]) == 1
+    monkeypatch.setattr(inference, "evaluate_saved_model",
+                        lambda p: {"n": 10, "accuracy": 0.901, "card_accuracy": 0.9})
+    assert inference.main(["--model", str(path)]) == 0
