@@ -15,6 +15,9 @@ first used. Each name lives in a small module split by concern:
 ``utils.training``  Keras training helpers (compact epoch logging, timing)
 ``utils.scratch``   the tanh RNN and the LSTM forward pass in plain NumPy
 ``utils.models``    Keras model builders
+``utils.diagrams``  diagrams drawn with matplotlib (the unrolled recurrent layer)
+``utils.embeddings`` word vectors from unlabelled reviews (PPMI + SVD)
+``utils.inference`` the saved model: atomic save, checked load, ``predict_sentiment``
 ``utils.plotting``  plots shared by several chapters
 ==================  ===========================================================
 
@@ -60,15 +63,41 @@ _EXPORTS = {
     "plot_history": "utils.plotting",
     "plot_word_heatmap": "utils.plotting",
     # --- utils.baselines (chapter 01) ---
+    "build_bow_baseline": "utils.baselines",
+    "fit_baseline": "utils.baselines",
+    "BaselineResult": "utils.baselines",
+    "predict_baseline": "utils.baselines",
+    "evaluate_baseline": "utils.baselines",
+    "majority_class_accuracy": "utils.baselines",
+    "plot_rating_distribution": "utils.plotting",  # chapter 01
+    "plot_length_distribution": "utils.plotting",  # chapter 01
+    "plot_vocabulary_coverage": "utils.plotting",  # chapter 01
+    "plot_top_weights": "utils.plotting",  # chapter 01
     # --- utils.scratch (chapters 02 and 04) ---
     "RNNParams": "utils.scratch",
     "LSTMParams": "utils.scratch",
     "rnn_forward": "utils.scratch",
     "lstm_forward": "utils.scratch",
+    "lstm_cell": "utils.scratch",  # chapter 04
+    "plot_lstm_gates": "utils.plotting",  # chapter 04
+    "plot_by_distance": "utils.plotting",  # chapter 04
+    "plot_seed_runs": "utils.plotting",  # chapter 04
+    "padding_mask": "utils.scratch",
+    # --- utils.diagrams (chapter 02) ---
+    "draw_unrolled": "utils.diagrams",
     # --- utils.gradients, utils.tasks (chapters 03 and 04) ---
     # models shared by chapters 02-04
     "build_recurrent_classifier": "utils.models",
     # --- utils.models, utils.inference (chapter 05) ---
+    "LSTMConfig": "utils.models",
+    "build_lstm_classifier": "utils.models",
+    "export_text_model": "utils.models",
+    "ppmi_svd_embeddings": "utils.embeddings",
+    "nearest_words": "utils.embeddings",
+    "predict_sentiment": "utils.inference",
+    "save_model": "utils.inference",
+    "load_model": "utils.inference",
+    "read_card": "utils.inference",
 }
 
 __all__ = sorted(_EXPORTS) + sorted(_MODULES)

@@ -7,6 +7,9 @@ Chapter 5 adds the final IMDb model below.
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 from utils._tf import keras
 
 RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
@@ -92,3 +95,85 @@ class TruncateSequence(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "max_length": self.max_length}
+
+
+POOLINGS = ("last", "max", "mean", "max+mean")
+
+
+@dataclass(frozen=True)
+class LSTMConfig:
+    """Every choice that defines the chapter-5 classifier (and each ablation of it).
+
+    ``max_length``: reviews are cut to their first ``max_length`` tokens (None:
+    keep everything). ``pooling``: how the sequence of LSTM outputs becomes one
+    vector: the final state (``"last"``), the element-wise max or mean over
+    time, or both concatenated. ``dropout`` is applied to whole embedding
+    channels (``SpatialDropout1D``) and before the read-out. ``pretrained``:
+    initialise the embedding with word vectors learnt from unlabelled reviews.
+    """
+
+    vocab_size: int = 20000
+    max_length: int | None = 800
+    embed_dim: int = 128
+    units: int = 64
+    bidirectional: bool = True
+    pooling: str = "max"
+    dropout: float = 0.3
+    pretrained: bool = True
+    learning_rate: float = 1e-3
+    batch_size: int = 64
+
+    def __post_init__(self):
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, not {self.pooling!r}")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
+        if self.max_length is not None and self.max_length < 1:
+            raise ValueError(f"max_length must be positive or None, got {self.max_length}")
+
+    def replace(self, **changes) -> "LSTMConfig":
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def build_lstm_classifier(config: LSTMConfig, embeddings=None) -> keras.Model:
+    """Token ids ``(batch, time)`` → probability that the review is positive, compiled with Adam.
+
+    ``embeddings``: optional ``(vocab_size, embed_dim)`` array that initialises
+    the (trainable) embedding; required iff ``config.pretrained``.
+    """
+    if config.pretrained != (embeddings is not None):
+        raise ValueError("pass embeddings exactly when config.pretrained is True")
+    if embeddings is not None and tuple(embeddings.shape) != (config.vocab_size, config.embed_dim):
+        raise ValueError(f"embeddings must have shape {(config.vocab_size, config.embed_dim)}, got {embeddings.shape}")
+    layers = keras.layers
+    inputs = keras.Input(shape=(None,), dtype="int64", name="token_ids")
+    init = keras.initializers.Constant(embeddings) if embeddings is not None else "uniform"
+    x = layers.Embedding(config.vocab_size, config.embed_dim, mask_zero=True, embeddings_initializer=init,
+                         name="embedding")(inputs)
+    if config.dropout:
+        x = layers.SpatialDropout1D(config.dropout, name="embedding_dropout")(x)
+    lstm = layers.LSTM(config.units, return_sequences=config.pooling != "last", name="lstm")
+    x = layers.Bidirectional(lstm, name="bidirectional")(x) if config.bidirectional else lstm(x)
+    if config.pooling == "max":
+        x = MaskedGlobalMaxPooling1D(name="max_over_time")(x)
+    elif config.pooling == "mean":
+        x = layers.GlobalAveragePooling1D(name="mean_over_time")(x)
+    elif config.pooling == "max+mean":
+        x = layers.Concatenate(name="max_and_mean")(
+            [MaskedGlobalMaxPooling1D(name="max_over_time")(x), layers.GlobalAveragePooling1D(name="mean_over_time")(x)]
+        )
+    if config.dropout:
+        x = layers.Dropout(config.dropout, name="dropout")(x)
+    outputs = layers.Dense(1, activation="sigmoid", name="readout")(x)
+    model = keras.Model(inputs, outputs, name="lstm_sentiment")
+    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+def export_text_model(classifier: keras.Model, vectorizer, max_length: int | None) -> keras.Model:
+    """Wrap a token-id classifier so it takes raw review strings: vectoriser → truncation → classifier."""
+    inputs = keras.Input(shape=(), dtype="string", name="review")
+    ids = TruncateSequence(max_length, name="first_tokens")(vectorizer(inputs))
+    return keras.Model(inputs, classifier(ids), name="imdb_lstm")

@@ -1,0 +1,121 @@
+"""Word vectors pre-trained on unlabelled reviews, by factorising a co-occurrence matrix.
+
+IMDb ships 50,000 unlabelled reviews (Maas et al., 2011) precisely so that a
+model can learn about words without labels. This module turns them into word
+vectors in about a minute on a CPU, with no extra dependency:
+
+1. count how often word ``w`` appears within ``window`` tokens of context word
+   ``c`` (closer words count more: weight ``1/distance``);
+2. turn counts into positive pointwise mutual information,
+   ``PPMI(w, c) = max(0, log P(w, c) / (P(w) P_α(c)))`` with the context
+   distribution smoothed by ``α = 0.75`` (Levy, Goldberg & Dagan, 2015);
+3. keep the top ``dim`` singular directions (randomised SVD, Halko et al., 2011):
+   the vectors are ``U_d · sqrt(S_d)``.
+
+Words that occur in similar contexts ("great", "excellent") end up with similar
+vectors. The result initialises an ``Embedding`` layer, row ``i`` for token id
+``i`` of the vectoriser (rows 0, padding, and 1, out-of-vocabulary, are zero).
+
+Pure NumPy except for tokenisation, which reuses the model's own
+``TextVectorization`` so that ids match.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def token_ids(texts, vectorizer, batch_size: int = 512) -> list[np.ndarray]:
+    """Token ids of each text (no padding), as the vectoriser produces them."""
+    from utils._tf import tf
+
+    texts = [str(t) for t in texts]
+    order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths → little padding
+    out: list[np.ndarray | None] = [None] * len(texts)
+    for start in range(0, len(texts), batch_size):
+        idx = order[start : start + batch_size]
+        ids = vectorizer(tf.constant([texts[i] for i in idx])).numpy()
+        for row, i in zip(ids, idx):
+            out[i] = row[row != 0]
+    return out  # type: ignore[return-value]
+
+
+def cooccurrence_matrix(sequences, vocab_size: int, window: int = 5) -> np.ndarray:
+    """Symmetric, distance-weighted co-occurrence counts ``(vocab_size, vocab_size)``, float32.
+
+    Ids 0 (padding) and 1 (out-of-vocabulary) are ignored; pairs never cross
+    from one text into the next.
+    """
+    if window < 1:
+        raise ValueError(f"window must be at least 1, got {window}")
+    gap = np.zeros(window, dtype=np.int64)  # separates texts: a pair with a 0 is dropped
+    flat = np.concatenate([np.concatenate([np.asarray(s, dtype=np.int64), gap]) for s in sequences])
+    if flat.size and flat.max() >= vocab_size:
+        raise ValueError(f"token id {flat.max()} is outside the vocabulary of size {vocab_size}")
+    counts = np.zeros(vocab_size * vocab_size, dtype=np.float32)
+    for distance in range(1, window + 1):
+        left, right = flat[:-distance], flat[distance:]
+        keep = (left > 1) & (right > 1)
+        pair = left[keep] * vocab_size + right[keep]
+        counts += np.bincount(pair, minlength=vocab_size * vocab_size).astype(np.float32) / distance
+    counts = counts.reshape(vocab_size, vocab_size)
+    return counts + counts.T
+
+
+def ppmi(counts: np.ndarray, alpha: float = 0.75) -> np.ndarray:
+    """Positive pointwise mutual information of a co-occurrence matrix (rows: words, columns: contexts)."""
+    counts = np.asarray(counts, dtype=np.float32)
+    if counts.sum() <= 0:
+        raise ValueError("the co-occurrence matrix is empty: no two known words ever appear together")
+    word = counts.sum(axis=1, keepdims=True)
+    context = counts.sum(axis=0, keepdims=True) ** alpha
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # log P(w,c) - log P(w) - log P_alpha(c); the total count cancels between the first two terms
+        pmi = np.log(counts) - np.log(word) - np.log(context) + np.log(context.sum())
+    pmi[~np.isfinite(pmi)] = 0.0
+    return np.maximum(pmi, 0.0, out=pmi)
+
+
+def randomized_svd(matrix: np.ndarray, rank: int, *, oversample: int = 20, n_iter: int = 3, seed: int = 0):
+    """Top-``rank`` singular triplets ``(U, S, Vt)`` of ``matrix`` by randomised range finding."""
+    rng = np.random.default_rng(seed)
+    k = min(rank + oversample, min(matrix.shape))
+    q, _ = np.linalg.qr(matrix @ rng.standard_normal((matrix.shape[1], k)).astype(matrix.dtype))
+    for _ in range(n_iter):  # power iterations sharpen the spectrum
+        q, _ = np.linalg.qr(matrix.T @ q)
+        q, _ = np.linalg.qr(matrix @ q)
+    u_small, s, vt = np.linalg.svd(q.T @ matrix, full_matrices=False)
+    return (q @ u_small)[:, :rank], s[:rank], vt[:rank]
+
+
+def ppmi_svd_embeddings(
+    texts, vectorizer, dim: int = 128, *, window: int = 5, alpha: float = 0.75, scale: float = 0.05, seed: int = 0
+) -> np.ndarray:
+    """Word vectors ``(vocab_size, dim)`` for ``vectorizer``'s vocabulary, learnt from ``texts`` without labels.
+
+    The vectors are rescaled so their entries have standard deviation
+    ``scale`` (similar to Keras' default embedding initialisation), which keeps
+    the first updates of a network that fine-tunes them well-behaved.
+    """
+    vocab_size = vectorizer.vocabulary_size()
+    if dim >= vocab_size - 2:
+        raise ValueError(f"dim={dim} must be smaller than the vocabulary ({vocab_size} ids)")
+    counts = cooccurrence_matrix(token_ids(texts, vectorizer), vocab_size, window)
+    u, s, _ = randomized_svd(ppmi(counts, alpha), dim, seed=seed)
+    vectors = u * np.sqrt(s)
+    vectors[:2] = 0.0  # padding and out-of-vocabulary carry no meaning
+    std = vectors[2:].std()
+    return (vectors * (scale / std if std > 0 else 1.0)).astype(np.float32)
+
+
+def nearest_words(vectors: np.ndarray, vocabulary: list[str], word: str, k: int = 5) -> list[tuple[str, float]]:
+    """The ``k`` words whose vectors have the highest cosine similarity with ``word``'s."""
+    index = {w: i for i, w in enumerate(vocabulary)}
+    if word not in index:
+        raise KeyError(f"{word!r} is not in the vocabulary")
+    norms = np.linalg.norm(vectors, axis=1) + 1e-12
+    sims = vectors @ vectors[index[word]] / (norms * norms[index[word]])
+    sims[index[word]] = -np.inf
+    sims[:2] = -np.inf
+    best = np.argsort(-sims)[:k]
+    return [(vocabulary[i], float(sims[i])) for i in best]
