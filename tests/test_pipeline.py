@@ -88,3 +88,16 @@ def test_recurrent_classifier_shapes_and_masking(cell):
 def test_recurrent_classifier_rejects_unknown_cell():
     with pytest.raises(ValueError, match="cell must be one of"):
         build_recurrent_classifier(10, cell="transformer")
+
+
+def test_padding_fraction_counts_padded_steps():
+    from utils.text import padding_fraction
+
+    assert padding_fraction([3, 3, 3, 3], batch_size=2) == 0.0
+    assert padding_fraction([1, 3], batch_size=2) == pytest.approx(2 / 6)  # one batch of width 3
+    lengths = np.r_[np.full(50, 10), np.full(50, 200)]
+    mixed = padding_fraction(lengths, batch_size=10)
+    bucketed = padding_fraction(lengths, batch_size=10, bucket_boundaries=[100])
+    assert bucketed == 0.0 < mixed
+    with pytest.raises(ValueError):
+        padding_fraction([], batch_size=4)

@@ -177,3 +177,68 @@ def export_text_model(classifier: keras.Model, vectorizer, max_length: int | Non
     inputs = keras.Input(shape=(), dtype="string", name="review")
     ids = TruncateSequence(max_length, name="first_tokens")(vectorizer(inputs))
     return keras.Model(inputs, classifier(ids), name="imdb_lstm")
+
+
+BUCKET_BOUNDARIES = [64, 128, 192, 256, 320, 400, 512, 640, 800]
+"""Length buckets (in tokens) for batching reviews of similar length together."""
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train_classifier` returns."""
+
+    config: LSTMConfig
+    model: keras.Model
+    history: dict
+    epoch_seconds: list
+    best_epoch: int
+    val_accuracy: float
+
+    @property
+    def seconds(self) -> float:
+        return float(sum(self.epoch_seconds))
+
+
+def train_classifier(
+    config: LSTMConfig,
+    train_texts,
+    train_labels,
+    val_texts,
+    val_labels,
+    *,
+    vectorizer,
+    embeddings=None,
+    epochs: int = 4,
+    patience: int | None = 1,
+    seed: int = 0,
+    verbose: bool = True,
+) -> TrainResult:
+    """Train one classifier on bucketed batches and score it on the validation reviews.
+
+    The model is seeded with ``seed`` right before it is built, so every
+    configuration starts from the same random state whatever ran before it.
+    With ``patience``, training stops when validation accuracy has not improved
+    for that many epochs and the best epoch's weights are restored (Keras
+    ``EarlyStopping``); ``val_accuracy`` is then the best epoch's, otherwise the
+    last epoch's: always the accuracy of the weights the returned model holds.
+    """
+    from utils.text import sequence_dataset
+    from utils.training import EpochLogger
+
+    train_ds = sequence_dataset(train_texts, train_labels, vectorizer=vectorizer, max_length=config.max_length,
+                                batch_size=config.batch_size, shuffle=True, seed=seed,
+                                bucket_boundaries=BUCKET_BOUNDARIES)
+    val_ds = sequence_dataset(val_texts, val_labels, vectorizer=vectorizer, max_length=config.max_length,
+                              batch_size=128, bucket_boundaries=BUCKET_BOUNDARIES)
+    keras.utils.set_random_seed(seed)
+    model = build_lstm_classifier(config, embeddings if config.pretrained else None)
+    logger = EpochLogger(quiet=not verbose)
+    callbacks = [logger]
+    if patience is not None:
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience,
+                                                       restore_best_weights=True))
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, callbacks=callbacks)
+    val_acc = history.history["val_accuracy"]
+    # With early stopping the model holds the best epoch's weights; without, the last epoch's.
+    best = int(max(range(len(val_acc)), key=val_acc.__getitem__)) if patience is not None else len(val_acc) - 1
+    return TrainResult(config, model, history.history, logger.epoch_seconds, best + 1, float(val_acc[best]))

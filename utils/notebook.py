@@ -38,6 +38,18 @@ class BookMode:
         """``quick`` in quick mode, ``full`` otherwise."""
         return quick if self.quick else full
 
+    @staticmethod
+    def versions() -> dict:
+        """Versions of Python and the libraries that determine the book's numbers."""
+        import matplotlib
+        import numpy
+        import pandas
+
+        from utils._tf import keras, tf
+
+        return {"python": platform.python_version(), "tensorflow": tf.__version__, "keras": keras.__version__,
+                "numpy": numpy.__version__, "pandas": pandas.__version__, "matplotlib": matplotlib.__version__}
+
 
 def set_plot_style() -> None:
     """The book's single matplotlib/seaborn look."""
@@ -110,6 +122,20 @@ def glue(name: str, value, display: bool = False):
     Prose then shows it with ``{glue:text}`name:.1%``` and the number is never
     typed by hand. ``display=False`` keeps the value out of the cell output.
     """
+    import numpy as np
     from myst_nb import glue as _glue
 
+    if isinstance(value, np.generic):  # NumPy 2 scalars repr as "np.float64(0.5)", which glue cannot format
+        value = value.item()
     return _glue(name, value, display=display)
+
+
+def glue_markdown(name: str, text: str, display: bool = False):
+    """Glue a short piece of *text* (not a number), shown in prose with ``{glue:md}`name```.
+
+    Plain strings glued with :func:`glue` render with quotes (their ``repr``);
+    this stores them as Markdown instead.
+    """
+    from IPython.display import Markdown
+
+    return glue(name, Markdown(text), display=display)

@@ -120,3 +120,31 @@ def sequence_dataset(
     else:
         ds = ds.padded_batch(batch_size)
     return ds.prefetch(tf.data.AUTOTUNE)
+
+
+def padding_fraction(lengths, batch_size: int, bucket_boundaries: list[int] | None = None, seed: int = 0) -> float:
+    """Share of the time steps in an epoch that are padding, for a shuffled epoch of sequences.
+
+    Without buckets, each batch of ``batch_size`` random sequences is padded to
+    its longest one; with ``bucket_boundaries``, sequences are first grouped by
+    length bucket (as :func:`sequence_dataset` does), so batches mix only
+    similar lengths. The RNN computes every padded step too (then masks it), so
+    this is roughly the share of the CPU time spent on nothing.
+    """
+    import numpy as np
+
+    lengths = np.asarray(lengths, dtype=np.int64)
+    if lengths.size == 0 or batch_size < 1:
+        raise ValueError("need at least one sequence and batch_size >= 1")
+    order = np.random.default_rng(seed).permutation(lengths.size)
+    groups = [lengths[order]]
+    if bucket_boundaries:
+        buckets = _bucket_of(np.maximum(lengths[order], 1), bucket_boundaries)
+        groups = [lengths[order][buckets == b] for b in np.unique(buckets)]
+    padded = total = 0
+    for group in groups:
+        for start in range(0, group.size, batch_size):
+            batch = group[start : start + batch_size]
+            padded += int(batch.max()) * batch.size - int(batch.sum())
+            total += int(batch.max()) * batch.size
+    return padded / total if total else 0.0

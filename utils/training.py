@@ -33,3 +33,16 @@ class EpochLogger(keras.callbacks.Callback):
         total = self.params.get("epochs", "?")
         metrics = " · ".join(f"{k} {v:.4f}" for k, v in (logs or {}).items() if k != "learning_rate")
         print(f"epoch {epoch + 1}/{total} · {seconds:.0f} s · {metrics}", flush=True)
+
+
+class timer:
+    """Context manager that measures wall-clock seconds: ``with timer() as t: ...; t.seconds``."""
+
+    def __enter__(self):
+        self.seconds = 0.0
+        self._start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self._start
+        return False
