@@ -26,7 +26,7 @@ CHROMIUM   ?= $(shell command -v chromium || command -v chromium-browser)
 export PATH := $(BIN):$(PATH)
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv data book book-quick test unit notebooks browser lab strip clean distclean
+.PHONY: help venv data book evaluate book-quick test unit notebooks browser lab strip clean distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/:.*## /\t/' | expand -t 14
@@ -41,9 +41,13 @@ venv: $(STAMP)  ## create .venv and install requirements.txt (once; again when i
 data: venv  ## fetch, check and extract the IMDb archive into data/ (IMDB_ARCHIVE or download)
 	$(BIN)/python -m utils.data
 
-book: data  ## execute every notebook in full mode (cached) and build _build/html
+book: data  ## execute every notebook in full mode (cached) and build _build/html, then `make evaluate`
 	BOOK_QUICK=0 $(BIN)/jupyter-book build . -W -n --keep-going
+	$(MAKE) --no-print-directory evaluate
 	@echo "Open _build/html/index.html"
+
+evaluate: data  ## re-measure models/imdb_lstm.keras on the 25,000 test reviews; fail if it disagrees with the book
+	$(BIN)/python -m utils.inference
 
 unit: data  ## unit tests only (the browser test is `make browser`)
 	$(BIN)/python -m pytest tests/ --ignore=tests/test_browser.py
@@ -75,8 +79,8 @@ test: unit notebooks browser  ## unit tests, every notebook in quick mode, then 
 lab: data  ## JupyterLab on the project's venv
 	$(BIN)/jupyter lab
 
-strip:  ## clear outputs and execution counts from every notebook (before committing)
-	$(BIN)/jupyter nbconvert --clear-output --inplace --ClearMetadataPreprocessor.enabled=True chapters/*.ipynb
+strip:  ## clear outputs, execution counts and run-time metadata from every notebook (keeps tags, figure captions)
+	$(BIN)/python .ci/strip_notebooks.py chapters/*.ipynb
 
 clean:  ## remove built books (keeps .venv, data/ and models/)
 	rm -rf _build _build_quick

@@ -18,6 +18,13 @@ def test_cooccurrence_counts_by_distance_and_never_across_texts():
     np.testing.assert_array_equal(counts, counts.T)
 
 
+def test_cooccurrence_with_fewer_contexts_keeps_the_first_columns():
+    full = cooccurrence_matrix([[2, 3, 4, 5, 2, 4]], vocab_size=6, window=3)
+    small = cooccurrence_matrix([[2, 3, 4, 5, 2, 4]], vocab_size=6, window=3, context_size=4)
+    assert small.shape == (6, 4)
+    np.testing.assert_array_equal(small, full[:, :4])
+
+
 def test_cooccurrence_ignores_padding_and_unknown_and_checks_ids():
     counts = cooccurrence_matrix([[2, 1, 3, 0, 2]], vocab_size=4, window=1)
     assert counts.sum() == 0.0

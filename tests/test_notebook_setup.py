@@ -93,3 +93,31 @@ def test_plot_history_draws_train_and_validation():
     assert len(fig.axes[0].lines) == 2 and len(fig.axes[1].lines) == 1
     with pytest.raises(ValueError):
         plot_history({"auc": [0.5]}, metrics=("loss",))
+
+
+def test_plot_word_heatmap_words_and_colour_bar_axes():
+    import matplotlib.pyplot as plt
+
+    from utils import plot_word_heatmap
+
+    values = np.linspace(-1, 1, 12).reshape(3, 4)
+    fig = plot_word_heatmap(values, ["a", "b", "c", "d"])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["a", "b", "c", "d"]
+    fig, (ax, cax) = plt.subplots(1, 2)
+    plot_word_heatmap(values, list("abcd"), ax=ax, cbar_ax=cax)
+    assert len(fig.axes) == 2  # the colour bar went into cax, no third axes
+    with pytest.raises(ValueError):
+        plot_word_heatmap(values, ["a", "b"])
+    plt.close("all")
+
+
+def test_glue_stores_numpy_scalars_as_plain_numbers(monkeypatch):
+    import myst_nb
+
+    from utils import glue
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=False: seen.update({name: value}))
+    glue("x", np.float64(0.5))
+    glue("n", np.int64(3))
+    assert type(seen["x"]) is float and type(seen["n"]) is int

@@ -18,6 +18,8 @@ first used. Each name lives in a small module split by concern:
 ``utils.diagrams``  diagrams drawn with matplotlib (the unrolled recurrent layer)
 ``utils.embeddings`` word vectors from unlabelled reviews (PPMI + SVD)
 ``utils.inference`` the saved model: atomic save, checked load, ``predict_sentiment``
+``utils.gradients`` gradient norm against distance to the output, spectral radius
+``utils.tasks``     the synthetic long-lag task and its small models
 ``utils.plotting``  plots shared by several chapters
 ==================  ===========================================================
 
@@ -53,22 +55,28 @@ _EXPORTS = {
     "setup": "utils.notebook",
     "BookMode": "utils.notebook",
     "glue": "utils.notebook",
+    "glue_markdown": "utils.notebook",
     # text
     "standardize": "utils.text",
     "make_vectorizer": "utils.text",
     "sequence_dataset": "utils.text",
+    "padding_fraction": "utils.text",
+    "encode_texts": "utils.text",
     # training
     "EpochLogger": "utils.training",
+    "timer": "utils.training",
     # plotting
     "plot_history": "utils.plotting",
     "plot_word_heatmap": "utils.plotting",
     # --- utils.baselines (chapter 01) ---
+    "BASELINES": "utils.baselines",
     "build_bow_baseline": "utils.baselines",
     "fit_baseline": "utils.baselines",
     "BaselineResult": "utils.baselines",
     "predict_baseline": "utils.baselines",
     "evaluate_baseline": "utils.baselines",
     "majority_class_accuracy": "utils.baselines",
+    "feature_names": "utils.baselines",
     "plot_rating_distribution": "utils.plotting",  # chapter 01
     "plot_length_distribution": "utils.plotting",  # chapter 01
     "plot_vocabulary_coverage": "utils.plotting",  # chapter 01
@@ -86,10 +94,34 @@ _EXPORTS = {
     # --- utils.diagrams (chapter 02) ---
     "draw_unrolled": "utils.diagrams",
     # --- utils.gradients, utils.tasks (chapters 03 and 04) ---
+    "spectral_radius": "utils.gradients",
+    "spectral_norm": "utils.gradients",
+    "set_spectral_radius": "utils.gradients",
+    "gradient_norms_by_distance": "utils.gradients",
+    "embedding_gradient_norms_by_distance": "utils.gradients",
+    "rnn_state_jacobian_norms": "utils.gradients",
+    "fit_with_gradient_log": "utils.gradients",
+    "LagTask": "utils.tasks",
+    "LagRun": "utils.tasks",
+    "make_lag_task": "utils.tasks",
+    "build_lag_model": "utils.tasks",
+    "train_lag_model": "utils.tasks",
+    "lag_sweep": "utils.tasks",
+    "recurrent_param_count": "utils.tasks",
+    "units_for_params": "utils.tasks",
+    "plot_training_steps": "utils.plotting",  # chapter 03
+    "plot_accuracy_by_lag": "utils.plotting",  # chapter 03
     # models shared by chapters 02-04
     "build_recurrent_classifier": "utils.models",
     # --- utils.models, utils.inference (chapter 05) ---
     "LSTMConfig": "utils.models",
+    "train_classifier": "utils.models",
+    "BUCKET_BOUNDARIES": "utils.models",
+    "MODELS_DIR": "utils.inference",
+    "token_ids": "utils.embeddings",
+    "plot_ablations": "utils.plotting",  # chapter 05
+    "plot_confusion_matrix": "utils.plotting",  # chapter 05
+    "plot_accuracy_by_length": "utils.plotting",  # chapter 05
     "build_lstm_classifier": "utils.models",
     "export_text_model": "utils.models",
     "ppmi_svd_embeddings": "utils.embeddings",

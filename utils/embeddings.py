@@ -25,41 +25,39 @@ from __future__ import annotations
 import numpy as np
 
 
-def token_ids(texts, vectorizer, batch_size: int = 512) -> list[np.ndarray]:
-    """Token ids of each text (no padding), as the vectoriser produces them."""
-    from utils._tf import tf
+def token_ids(texts, vectorizer) -> list[np.ndarray]:
+    """Token ids of each text (no padding), exactly as the model's vectoriser produces them."""
+    from utils.text import encode_texts
 
-    texts = [str(t) for t in texts]
-    order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths → little padding
-    out: list[np.ndarray | None] = [None] * len(texts)
-    for start in range(0, len(texts), batch_size):
-        idx = order[start : start + batch_size]
-        ids = vectorizer(tf.constant([texts[i] for i in idx])).numpy()
-        for row, i in zip(ids, idx):
-            out[i] = row[row != 0]
-    return out  # type: ignore[return-value]
+    return encode_texts(texts, vectorizer)
 
 
-def cooccurrence_matrix(sequences, vocab_size: int, window: int = 5) -> np.ndarray:
-    """Symmetric, distance-weighted co-occurrence counts ``(vocab_size, vocab_size)``, float32.
+def cooccurrence_matrix(sequences, vocab_size: int, window: int = 5, context_size: int | None = None) -> np.ndarray:
+    """Distance-weighted co-occurrence counts ``(vocab_size, context_size)``, float32.
 
-    Ids 0 (padding) and 1 (out-of-vocabulary) are ignored; pairs never cross
-    from one text into the next.
+    Entry ``[w, c]`` adds ``1/d`` each time context word ``c`` occurs ``d <= window``
+    tokens before or after word ``w``. Contexts are the ``context_size`` most
+    frequent ids (default: the whole vocabulary, giving a symmetric matrix);
+    limiting them keeps the matrix small for a large vocabulary. Ids 0 (padding)
+    and 1 (out-of-vocabulary) are ignored; pairs never cross from one text into
+    the next.
     """
     if window < 1:
         raise ValueError(f"window must be at least 1, got {window}")
+    context_size = vocab_size if context_size is None else min(context_size, vocab_size)
     gap = np.zeros(window, dtype=np.int64)  # separates texts: a pair with a 0 is dropped
     flat = np.concatenate([np.concatenate([np.asarray(s, dtype=np.int64), gap]) for s in sequences])
     if flat.size and flat.max() >= vocab_size:
         raise ValueError(f"token id {flat.max()} is outside the vocabulary of size {vocab_size}")
-    counts = np.zeros(vocab_size * vocab_size, dtype=np.float32)
+    counts = np.zeros(vocab_size * context_size, dtype=np.float32)
     for distance in range(1, window + 1):
         left, right = flat[:-distance], flat[distance:]
-        keep = (left > 1) & (right > 1)
-        pair = left[keep] * vocab_size + right[keep]
-        counts += np.bincount(pair, minlength=vocab_size * vocab_size).astype(np.float32) / distance
-    counts = counts.reshape(vocab_size, vocab_size)
-    return counts + counts.T
+        known = (left > 1) & (right > 1)
+        for word, context in ((left, right), (right, left)):  # both directions
+            keep = known & (context < context_size)
+            pair = word[keep] * context_size + context[keep]
+            counts += np.bincount(pair, minlength=vocab_size * context_size).astype(np.float32) / distance
+    return counts.reshape(vocab_size, context_size)
 
 
 def ppmi(counts: np.ndarray, alpha: float = 0.75) -> np.ndarray:
@@ -76,7 +74,7 @@ def ppmi(counts: np.ndarray, alpha: float = 0.75) -> np.ndarray:
     return np.maximum(pmi, 0.0, out=pmi)
 
 
-def randomized_svd(matrix: np.ndarray, rank: int, *, oversample: int = 20, n_iter: int = 3, seed: int = 0):
+def randomized_svd(matrix: np.ndarray, rank: int, *, oversample: int = 20, n_iter: int = 2, seed: int = 0):
     """Top-``rank`` singular triplets ``(U, S, Vt)`` of ``matrix`` by randomised range finding."""
     rng = np.random.default_rng(seed)
     k = min(rank + oversample, min(matrix.shape))
@@ -89,18 +87,28 @@ def randomized_svd(matrix: np.ndarray, rank: int, *, oversample: int = 20, n_ite
 
 
 def ppmi_svd_embeddings(
-    texts, vectorizer, dim: int = 128, *, window: int = 5, alpha: float = 0.75, scale: float = 0.05, seed: int = 0
+    texts,
+    vectorizer,
+    dim: int = 128,
+    *,
+    window: int = 5,
+    context_size: int | None = 10000,
+    alpha: float = 0.75,
+    scale: float = 0.05,
+    seed: int = 0,
 ) -> np.ndarray:
     """Word vectors ``(vocab_size, dim)`` for ``vectorizer``'s vocabulary, learnt from ``texts`` without labels.
 
     The vectors are rescaled so their entries have standard deviation
     ``scale`` (similar to Keras' default embedding initialisation), which keeps
-    the first updates of a network that fine-tunes them well-behaved.
+    the first updates of a network that fine-tunes them well-behaved. Contexts
+    are limited to the ``context_size`` most frequent words (memory grows as
+    ``vocab_size * context_size``).
     """
     vocab_size = vectorizer.vocabulary_size()
     if dim >= vocab_size - 2:
         raise ValueError(f"dim={dim} must be smaller than the vocabulary ({vocab_size} ids)")
-    counts = cooccurrence_matrix(token_ids(texts, vectorizer), vocab_size, window)
+    counts = cooccurrence_matrix(token_ids(texts, vectorizer), vocab_size, window, context_size)
     u, s, _ = randomized_svd(ppmi(counts, alpha), dim, seed=seed)
     vectors = u * np.sqrt(s)
     vectors[:2] = 0.0  # padding and out-of-vocabulary carry no meaning

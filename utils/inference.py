@@ -173,11 +173,9 @@ def predict_sentiment(texts, model=None, *, batch_size: int = 64):
         model = load_model(DEFAULT_MODEL_PATH if model is None else model)
     # Sort by length so each batch is padded only to similar lengths; restore the order afterwards.
     order = np.argsort([len(t) for t in items], kind="stable")
+    batches = tf.data.Dataset.from_tensor_slices(tf.constant([items[i] for i in order])).batch(batch_size)
     probs = np.empty(len(items), dtype=np.float64)
-    for start in range(0, len(items), batch_size):
-        idx = order[start : start + batch_size]
-        batch = tf.constant([items[i] for i in idx])
-        probs[idx] = np.asarray(model(batch, training=False)).reshape(-1)
+    probs[order] = np.asarray(model.predict(batches, verbose=0), dtype=np.float64).reshape(-1)
     return float(probs[0]) if single else probs
 
 

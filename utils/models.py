@@ -110,6 +110,9 @@ class LSTMConfig:
     time, or both concatenated. ``dropout`` is applied to whole embedding
     channels (``SpatialDropout1D``) and before the read-out. ``pretrained``:
     initialise the embedding with word vectors learnt from unlabelled reviews.
+    ``epochs`` is the training budget; with ``lr_schedule="cosine"`` the
+    learning rate decays from ``learning_rate`` to 5% of it along a cosine over
+    exactly that budget, so the last epochs take small, careful steps.
     """
 
     vocab_size: int = 20000
@@ -121,6 +124,8 @@ class LSTMConfig:
     dropout: float = 0.3
     pretrained: bool = True
     learning_rate: float = 1e-3
+    lr_schedule: str = "cosine"
+    epochs: int = 3
     batch_size: int = 64
 
     def __post_init__(self):
@@ -130,17 +135,22 @@ class LSTMConfig:
             raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if self.max_length is not None and self.max_length < 1:
             raise ValueError(f"max_length must be positive or None, got {self.max_length}")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"lr_schedule must be 'constant' or 'cosine', not {self.lr_schedule!r}")
+        if self.epochs < 1:
+            raise ValueError(f"epochs must be at least 1, got {self.epochs}")
 
     def replace(self, **changes) -> "LSTMConfig":
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
 
-def build_lstm_classifier(config: LSTMConfig, embeddings=None) -> keras.Model:
+def build_lstm_classifier(config: LSTMConfig, embeddings=None, steps_per_epoch: int | None = None) -> keras.Model:
     """Token ids ``(batch, time)`` → probability that the review is positive, compiled with Adam.
 
     ``embeddings``: optional ``(vocab_size, embed_dim)`` array that initialises
     the (trainable) embedding; required iff ``config.pretrained``.
+    ``steps_per_epoch`` (batches per epoch) is needed for the cosine schedule.
     """
     if config.pretrained != (embeddings is not None):
         raise ValueError("pass embeddings exactly when config.pretrained is True")
@@ -167,8 +177,13 @@ def build_lstm_classifier(config: LSTMConfig, embeddings=None) -> keras.Model:
         x = layers.Dropout(config.dropout, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="readout")(x)
     model = keras.Model(inputs, outputs, name="lstm_sentiment")
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="binary_crossentropy",
-                  metrics=["accuracy"])
+    learning_rate = config.learning_rate
+    if config.lr_schedule == "cosine":
+        if not steps_per_epoch:
+            raise ValueError("the cosine schedule needs steps_per_epoch (batches per epoch)")
+        learning_rate = keras.optimizers.schedules.CosineDecay(
+            config.learning_rate, decay_steps=config.epochs * int(steps_per_epoch), alpha=0.05)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 
@@ -208,12 +223,11 @@ def train_classifier(
     *,
     vectorizer,
     embeddings=None,
-    epochs: int = 4,
     patience: int | None = 1,
     seed: int = 0,
     verbose: bool = True,
 ) -> TrainResult:
-    """Train one classifier on bucketed batches and score it on the validation reviews.
+    """Train one classifier for ``config.epochs`` on bucketed batches, scoring the validation reviews each epoch.
 
     The model is seeded with ``seed`` right before it is built, so every
     configuration starts from the same random state whatever ran before it.
@@ -231,13 +245,14 @@ def train_classifier(
     val_ds = sequence_dataset(val_texts, val_labels, vectorizer=vectorizer, max_length=config.max_length,
                               batch_size=128, bucket_boundaries=BUCKET_BOUNDARIES)
     keras.utils.set_random_seed(seed)
-    model = build_lstm_classifier(config, embeddings if config.pretrained else None)
+    model = build_lstm_classifier(config, embeddings if config.pretrained else None,
+                                  steps_per_epoch=int(train_ds.cardinality().numpy()))
     logger = EpochLogger(quiet=not verbose)
     callbacks = [logger]
     if patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience,
                                                        restore_best_weights=True))
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, verbose=0, callbacks=callbacks)
+    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=0, callbacks=callbacks)
     val_acc = history.history["val_accuracy"]
     # With early stopping the model holds the best epoch's weights; without, the last epoch's.
     best = int(max(range(len(val_acc)), key=val_acc.__getitem__)) if patience is not None else len(val_acc) - 1

@@ -31,11 +31,12 @@ def plot_history(history, metrics=("loss", "accuracy"), title: str | None = None
 
 
 def plot_word_heatmap(values, words, *, ax=None, title=None, cmap="RdBu_r", center=0.0, vmin=None, vmax=None,
-                      ylabel="unit", cbar_label=None, max_units=None):
+                      ylabel="unit", cbar_label=None, max_units=None, cbar_ax=None):
     """Heatmap of ``values`` (``(units, time)``) with one word under each time step.
 
     Used for hidden states (chapter 2) and gate activations (chapter 4).
     Pass ``center=None`` with ``cmap="viridis"`` for values in ``[0, 1]`` such as gates.
+    ``cbar_ax`` draws the colour bar into that Axes (so panels above can stay aligned with the heatmap).
     """
     import numpy as np
     import seaborn as sns
@@ -48,9 +49,387 @@ def plot_word_heatmap(values, words, *, ax=None, title=None, cmap="RdBu_r", cent
     if ax is None:
         _, ax = plt.subplots(figsize=(max(6.0, 0.32 * len(words) + 1.5), max(2.2, 0.18 * values.shape[0] + 1.2)))
     sns.heatmap(values, ax=ax, cmap=cmap, center=center, vmin=vmin, vmax=vmax, xticklabels=list(words),
-                yticklabels=False, cbar_kws={"label": cbar_label} if cbar_label else None)
+                yticklabels=False, cbar_kws={"label": cbar_label} if cbar_label else None, cbar_ax=cbar_ax)
     ax.set_xticklabels(ax.get_xticklabels(), rotation=60, ha="right", fontsize=8)
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
+    return ax.figure
+
+
+# --- chapter 4: the LSTM's gates and experiments ---
+
+GATE_NAMES = {"f": "forget gate $f_t$", "i": "input gate $i_t$", "g": r"candidate $g_t$ ($\tilde c_t$)",
+              "o": "output gate $o_t$", "c": "cell state $c_t$", "h": "hidden state $h_t$"}
+
+
+def plot_lstm_gates(trace, words, *, keys=("f", "i", "o", "c"), unit_order=None, line=None, line_label=None,
+                    line_ylim=(0.0, 1.0), line_ref=0.5):
+    """Stacked heatmaps of an LSTM's gates and cell state over one sequence, one column per word.
+
+    ``trace`` maps ``"f", "i", "g", "o", "c"`` (and optionally ``"h"``) to arrays
+    ``(time, units)`` for ONE sequence, e.g. ``{k: v[0] for k, v in gates.items()}``
+    from :func:`utils.scratch.lstm_forward` with ``return_gates=True``.
+    The gates ``f``, ``i``, ``o`` share one colour scale, ``[0, 1]``; every other
+    key (``g``, ``c``, ``h`` or any extra array, e.g. the write ``i * g``) uses a
+    diverging scale centred on 0 and is titled by its key if it has no name here. ``unit_order`` reorders the rows (units); ``line`` adds a last
+    panel with one value per word (e.g. the running prediction), aligned with
+    the columns. Only the bottom panel is labelled with the words.
+    """
+    import numpy as np
+    import seaborn as sns
+
+    words = list(words)
+    missing = [k for k in keys if k not in trace]
+    if missing:
+        raise ValueError(f"trace has no {missing}; it has {sorted(trace)}")
+    arrays = {k: np.asarray(trace[k]) for k in keys}
+    for k, a in arrays.items():
+        if a.ndim != 2 or a.shape[0] != len(words):
+            raise ValueError(f"trace[{k!r}] must be (time, units) with time = {len(words)} words, got {a.shape}")
+    units = arrays[keys[0]].shape[1]
+    order = np.arange(units) if unit_order is None else np.asarray(unit_order)
+    rows = len(keys) + (line is not None)
+    heights = [max(1.6, 0.06 * units + 0.6)] * len(keys) + ([1.3] if line is not None else [])
+    fig, axes = plt.subplots(rows, 2, figsize=(max(7.0, 0.26 * len(words) + 1.8), sum(heights) + 1.0),
+                             gridspec_kw={"width_ratios": [1, 0.015], "height_ratios": heights}, squeeze=False)
+    for row, k in enumerate(keys):
+        ax, cax = axes[row]
+        values = arrays[k][:, order].T
+        if k in ("f", "i", "o"):
+            style = dict(cmap="viridis", vmin=0.0, vmax=1.0)
+        else:  # signed: the candidate, states, or anything else (e.g. the write i*g)
+            lim = float(np.max(np.abs(values))) or 1.0
+            style = dict(cmap="RdBu_r", center=0.0, vmin=-lim, vmax=lim)
+        sns.heatmap(values, ax=ax, cbar_ax=cax, xticklabels=False, yticklabels=False, **style)
+        ax.set_ylabel("unit", fontsize=8)
+        ax.set_title(GATE_NAMES.get(k, k), loc="left", fontsize=9)
+    if line is not None:
+        ax, cax = axes[-1]
+        cax.axis("off")
+        line = np.asarray(line, dtype=float)
+        if line.shape != (len(words),):
+            raise ValueError(f"line must have one value per word ({len(words)}), got shape {line.shape}")
+        ax.plot(np.arange(len(words)) + 0.5, line, marker=".", color="black")
+        if line_ref is not None:
+            ax.axhline(line_ref, color="grey", lw=0.8, ls="--")
+        ax.set_xlim(0, len(words))
+        ax.set_ylim(*line_ylim)
+        ax.set_ylabel(line_label or "", fontsize=8)
+    bottom = axes[-1][0]
+    bottom.set_xticks(np.arange(len(words)) + 0.5)
+    bottom.set_xticklabels(words, rotation=70, ha="right", fontsize=8)
+    return fig
+
+
+def plot_by_distance(curves, *, ax=None, references=None, title=None, ylabel="gradient norm", xlabel=None):
+    """Log-scale curves indexed by distance to the output: ``curves`` maps a label to ``values[d]``.
+
+    ``references`` (label → ``values[d]``) are drawn dashed in the colour of the
+    curve with the same label, e.g. a prediction next to a measurement.
+    """
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots()
+    colours = {}
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        (line,) = ax.semilogy(np.arange(len(values)), values, label=label)
+        colours[label] = line.get_color()
+    for label, values in (references or {}).items():
+        values = np.asarray(values, dtype=float)
+        ax.semilogy(np.arange(len(values)), values, ls="--", lw=1, color=colours.get(label, "grey"))
+    ax.set_xlabel(xlabel or "distance to the output $d$ (steps)")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+def plot_seed_runs(runs, *, ax=None, ylabel="validation accuracy", xlabel="epoch", chance=None, title=None):
+    """One thin line per seed and a thick mean line per setting: ``runs`` maps a label to a list of curves.
+
+    Every curve of a setting must have the same length (same budget). Epochs are numbered from 1.
+    """
+    import numpy as np
+
+    if ax is None:
+        _, ax = plt.subplots()
+    for label, curves in runs.items():
+        lengths = {len(curve) for curve in curves}
+        if len(lengths) != 1:
+            raise ValueError(f"runs[{label!r}] must be a list of equally long curves, got lengths {sorted(lengths)}")
+        curves = np.asarray(curves, dtype=float)
+        x = np.arange(1, curves.shape[1] + 1)
+        (mean,) = ax.plot(x, curves.mean(axis=0), lw=2.2, label=f"{label} (mean of {len(curves)})")
+        for curve in curves:
+            ax.plot(x, curve, lw=0.8, alpha=0.5, color=mean.get_color())
+    if chance is not None:
+        ax.axhline(chance, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+# --- chapter 01: the IMDb tour and the bag-of-words baselines ---
+
+
+def plot_rating_distribution(ratings_by_split, *, negative_max: int = 4, positive_min: int = 7):
+    """Bar chart of how many reviews have each star rating (1-10), one bar colour per split.
+
+    ``ratings_by_split`` maps a split name to its ratings (e.g.
+    ``{"train": train.rating, "test": test.rating}``). Ratings up to
+    ``negative_max`` are shaded as negative and from ``positive_min`` as
+    positive; the ones in between are marked as left out of the dataset.
+    """
+    import numpy as np
+    import pandas as pd
+    import seaborn as sns
+
+    if not ratings_by_split:
+        raise ValueError("ratings_by_split is empty: pass e.g. {'train': train.rating, 'test': test.rating}")
+    stars = np.arange(1, 11)
+    rows = [
+        {"rating": int(star), "split": split, "reviews": int(np.sum(np.asarray(ratings) == star))}
+        for split, ratings in ratings_by_split.items()
+        for star in stars
+    ]
+    table = pd.DataFrame(rows)
+    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    ax.axvspan(-0.5, negative_max - 0.5, color="tab:red", alpha=0.07, lw=0)
+    ax.axvspan(positive_min - 1.5, len(stars) - 0.5, color="tab:blue", alpha=0.07, lw=0)
+    sns.barplot(table, x="rating", y="reviews", hue="split", ax=ax)
+    top = table["reviews"].max()
+    ax.text((negative_max - 1) / 2, top * 1.02, "negative (label 0)", ha="center", va="bottom", fontsize=9)
+    ax.text((positive_min - 1 + len(stars) - 1) / 2, top * 1.02, "positive (label 1)", ha="center", va="bottom",
+            fontsize=9)
+    ax.text((negative_max + positive_min - 2) / 2, top * 0.2, "left out", ha="center", va="center", fontsize=9,
+            rotation=90, color="0.4")
+    ax.set_ylim(0, top * 1.15)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, 0.92), title="split")
+    ax.set_xlabel("star rating")
+    ax.set_ylabel("reviews")
+    return fig
+
+
+def plot_length_distribution(lengths_by_split, *, percentiles=(50, 90, 99), bins: int = 60):
+    """Histogram of review lengths in tokens (one colour per split), with percentile markers.
+
+    ``lengths_by_split`` maps a split name to an array of lengths. The x-axis
+    is logarithmic because lengths are strongly right-skewed; dashed lines mark
+    the given percentiles of the first split.
+    """
+    import numpy as np
+    import pandas as pd
+    import seaborn as sns
+
+    if not lengths_by_split:
+        raise ValueError("lengths_by_split is empty: pass e.g. {'train': lengths_train}")
+    frames = []
+    for split, lengths in lengths_by_split.items():
+        lengths = np.asarray(lengths)
+        if lengths.ndim != 1 or lengths.size == 0 or (lengths < 1).any():
+            raise ValueError(f"lengths for {split!r} must be a non-empty 1-D array of positive token counts")
+        frames.append(pd.DataFrame({"tokens": lengths, "split": split}))
+    table = pd.concat(frames, ignore_index=True)
+    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    sns.histplot(table, x="tokens", hue="split", bins=bins, log_scale=True, element="step", ax=ax)
+    first_split, first = next(iter(lengths_by_split.items()))
+    for q in percentiles:
+        value = np.percentile(first, q)
+        ax.axvline(value, color="0.3", ls="--", lw=1)
+        ax.text(value, ax.get_ylim()[1] * 0.97, f"{q}th: {value:.0f}", rotation=90, va="top", ha="right", fontsize=8,
+                bbox={"facecolor": "white", "alpha": 0.8, "linewidth": 0, "pad": 1})
+    ax.set_xlabel(f"review length in tokens (log scale; dashed: percentiles of {first_split})")
+    ax.set_ylabel("reviews")
+    return fig
+
+
+def plot_vocabulary_coverage(token_counts, *, marks=()):
+    """Share of all tokens covered by the ``V`` most frequent words, against ``V`` (log scale).
+
+    ``token_counts`` are the occurrence counts of every distinct token (any
+    order). ``marks`` are vocabulary sizes to highlight, e.g. the one a
+    ``TextVectorization`` layer keeps.
+    """
+    import numpy as np
+
+    counts = np.sort(np.asarray(token_counts, dtype=np.float64))[::-1]
+    if counts.ndim != 1 or counts.size == 0 or (counts <= 0).any():
+        raise ValueError("token_counts must be a non-empty 1-D array of positive counts")
+    coverage = np.cumsum(counts) / counts.sum()
+    sizes = np.arange(1, counts.size + 1)
+    fig, ax = plt.subplots(figsize=(7.0, 3.4))
+    ax.plot(sizes, coverage)
+    for mark in marks:
+        covered = coverage[min(int(mark), counts.size) - 1]
+        ax.plot([mark], [covered], marker="o", color="tab:red")
+        ax.annotate(f"{int(mark):,} words: {covered:.1%}", (mark, covered), xytext=(8, -14),
+                    textcoords="offset points", fontsize=9)
+    ax.set_xscale("log")
+    ax.set_xlabel("vocabulary size V (most frequent words first, log scale)")
+    ax.set_ylabel("share of tokens covered")
+    ax.set_ylim(0, 1.02)
+    return fig
+
+
+def plot_top_weights(weights, vocabulary, *, k: int = 12, title: str | None = None):
+    """Horizontal bars of the ``k`` most negative and ``k`` most positive weights, labelled by their token."""
+    import numpy as np
+
+    weights = np.asarray(weights).reshape(-1)
+    vocabulary = list(vocabulary)
+    if len(weights) != len(vocabulary):
+        raise ValueError(f"{len(weights)} weights but {len(vocabulary)} vocabulary entries: they must match")
+    if not 1 <= k <= len(weights) // 2:
+        raise ValueError(f"k must be between 1 and {len(weights) // 2}, got {k}")
+    order = np.argsort(weights)
+    chosen = np.concatenate([order[:k], order[-k:]])
+    fig, ax = plt.subplots(figsize=(7.0, 0.22 * 2 * k + 1.0))
+    colors = ["tab:red" if weights[i] < 0 else "tab:blue" for i in chosen]
+    ax.barh(range(2 * k), weights[chosen], color=colors)
+    ax.set_yticks(range(2 * k), [vocabulary[i] for i in chosen], fontsize=8)
+    ax.axvline(0, color="0.3", lw=0.8)
+    ax.set_xlabel("weight in the logistic regression")
+    if title:
+        ax.set_title(title)
+    return fig
+
+
+# --- chapter 05 ---
+
+
+def plot_confusion_matrix(y_true, y_pred, labels=("negative", "positive"), ax=None):
+    """Counts of (true, predicted) classes as an annotated seaborn heatmap, with row percentages."""
+    import numpy as np
+    import seaborn as sns
+
+    y_true, y_pred = np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int)
+    counts = np.zeros((2, 2), dtype=int)
+    np.add.at(counts, (y_true, y_pred), 1)
+    share = counts / counts.sum(axis=1, keepdims=True)
+    annot = np.array([[f"{counts[i, j]:,}\n({share[i, j]:.1%})" for j in range(2)] for i in range(2)])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 3.4))
+    sns.heatmap(counts, annot=annot, fmt="", cmap="Blues", cbar=False, xticklabels=labels, yticklabels=labels, ax=ax)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    return ax.figure
+
+
+def plot_accuracy_by_length(lengths, correct, edges, ax=None):
+    """Accuracy (bars) and number of reviews (line) per review-length bucket ``[edges[k], edges[k+1])``."""
+    import numpy as np
+
+    lengths, correct = np.asarray(lengths), np.asarray(correct, dtype=float)
+    which = np.digitize(lengths, edges[1:-1])
+    names = [f"{edges[k]}–{edges[k + 1] - 1}" if k < len(edges) - 2 else f"≥ {edges[k]}" for k in range(len(edges) - 1)]
+    acc = [correct[which == k].mean() if np.any(which == k) else np.nan for k in range(len(names))]
+    count = [int(np.sum(which == k)) for k in range(len(names))]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 3.2))
+    ax.bar(names, acc, color="C0")
+    low = np.nanmin(acc)
+    ax.set_ylim(max(0.0, low - 0.05), 1.0)
+    ax.set_xlabel("review length (tokens)")
+    ax.set_ylabel("test accuracy")
+    for k, (a, n) in enumerate(zip(acc, count)):
+        ax.annotate(f"{a:.1%}\nn={n:,}", (k, a), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
+                    textcoords="offset points")
+    return ax.figure
+
+
+def plot_ablations(accuracies, reference: str, threshold: float, ax=None):
+    """Horizontal bars of validation accuracy per variant, with the reference ± ``threshold`` band shaded."""
+    import pandas as pd
+
+    acc = pd.Series(accuracies).sort_values()
+    ref = float(acc[reference])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 0.42 * len(acc) + 1.0))
+    colors = ["C1" if name == reference else "C0" for name in acc.index]
+    ax.barh(list(acc.index), acc.to_numpy(), color=colors)
+    ax.axvspan(ref - threshold, ref + threshold, color="C1", alpha=0.15, lw=0)
+    ax.axvline(ref, color="C1", lw=1)
+    span = float(acc.max() - acc.min())
+    ax.set_xlim(max(0.0, float(acc.min()) - 0.2 * span - threshold), min(1.0, float(acc.max()) + 0.2 * span + threshold))
+    for y, value in enumerate(acc.to_numpy()):
+        ax.annotate(f"{value:.1%}", (value, y), va="center", ha="left", fontsize=8, xytext=(3, 0),
+                    textcoords="offset points")
+    ax.set_xlabel("validation accuracy")
+    ax.grid(axis="y", visible=False)
+    return ax.figure
+
+
+# --- chapter 3: vanishing and exploding gradients ---
+
+
+def plot_training_steps(logs, *, axes=None, detail=None):
+    """Loss and gradient norm at every optimizer step, one colour per run, both on log scales.
+
+    ``logs`` maps a label to ``{"loss": (steps,), "grad_norm": (steps,)}`` as returned by
+    :func:`utils.gradients.fit_with_gradient_log`. Values that are not finite (a run that diverged to
+    ``inf`` or ``nan``) cannot be drawn; the first such step of each run is marked with a dotted
+    vertical line in both panels and named in the legend. ``detail`` (a label of ``logs``) adds a third
+    panel with that run's loss on a linear scale, where a log scale spanning a divergence would flatten it.
+    """
+    import numpy as np
+
+    if detail is not None and detail not in logs:
+        raise ValueError(f"detail must be one of {list(logs)}, not {detail!r}")
+    if axes is None:
+        _, axes = plt.subplots(1, 3 if detail is not None else 2, figsize=(14 if detail is not None else 10, 3.6))
+    colours = {}
+    for label, log in logs.items():
+        loss = np.asarray(log["loss"], dtype=float)
+        norm = np.asarray(log["grad_norm"], dtype=float)
+        bad = ~(np.isfinite(loss) & np.isfinite(norm))
+        first_bad = int(np.argmax(bad)) + 1 if bad.any() else None
+        text = label if first_bad is None else f"{label} (not finite from step {first_bad})"
+        steps = np.arange(1, len(loss) + 1)
+        (line,) = axes[0].semilogy(steps, np.where(np.isfinite(loss), loss, np.nan), lw=1, label=text)
+        colours[label] = line.get_color()
+        axes[1].semilogy(steps, np.where(np.isfinite(norm), norm, np.nan), lw=1, color=line.get_color(), label=text)
+        if first_bad is not None:
+            for ax in axes[:2]:
+                ax.axvline(first_bad, color=line.get_color(), ls=":", lw=1.5)
+    axes[0].set_ylabel("training loss of the batch")
+    axes[1].set_ylabel("gradient norm (before clipping)")
+    if detail is not None:
+        loss = np.asarray(logs[detail]["loss"], dtype=float)
+        axes[2].plot(np.arange(1, len(loss) + 1), np.where(np.isfinite(loss), loss, np.nan), lw=1,
+                     color=colours[detail])
+        axes[2].set_ylim(bottom=0)
+        axes[2].set_ylabel("training loss of the batch")
+        axes[2].set_title(f"{detail}, linear scale")
+    for ax in axes:
+        ax.set_xlabel("optimizer step")
+    axes[0].legend(fontsize=8)
+    return axes[0].figure
+
+
+def plot_accuracy_by_lag(table, *, ax=None, x="max_lag", y="test_accuracy", hue="model", chance=0.5):
+    """Accuracy against the lag, one line per model (the mean over seeds, with every seed as a dot).
+
+    ``table`` is a ``pandas.DataFrame`` such as the one returned by :func:`utils.tasks.lag_sweep`.
+    A dashed grey line marks ``chance``.
+    """
+    if ax is None:
+        _, ax = plt.subplots()
+    for name, group in table.groupby(hue, sort=False):
+        mean = group.groupby(x)[y].mean()
+        (line,) = ax.plot(mean.index, mean.to_numpy(), marker="o", label=name)
+        if group.groupby(x)[y].size().max() > 1:
+            ax.scatter(group[x], group[y], s=12, alpha=0.5, color=line.get_color())
+    if chance is not None:
+        ax.axhline(chance, color="grey", lw=0.8, ls="--", label="chance")
+    ax.set_ylim(min(0.4, float(table[y].min()) - 0.02), 1.02)
+    ax.set_xlabel("lag $N$ (steps between the marked input and the output)")
+    ax.set_ylabel(y.replace("_", " "))
+    ax.legend(fontsize=8)
     return ax.figure

@@ -5,8 +5,8 @@ writes the equations with column vectors (``W_xh x_t``); the code uses the
 row-vector convention of Keras (``x_t @ W_xh``), so each weight matrix here is
 the transpose of the one in the equations and has exactly the shape of the
 matching Keras weight. The chapters check these functions against
-``keras.layers.SimpleRNN`` and ``keras.layers.LSTM``; ``tests/test_scratch.py``
-does the same as a guarantee.
+``keras.layers.SimpleRNN`` and ``keras.layers.LSTM``; ``tests/test_scratch_rnn.py``
+and ``tests/test_scratch_lstm.py`` do the same as a guarantee.
 
 Shapes: ``x`` is ``(batch, time, input_dim)``; ``mask`` is ``(batch, time)``
 booleans, ``False`` on padding. A masked step leaves the state unchanged and
@@ -64,16 +64,53 @@ def _check_inputs(x: np.ndarray, mask: np.ndarray | None, input_dim: int) -> tup
 # --------------------------------------------------------------------------- RNN
 
 
+def padding_mask(lengths, steps: int, *, side: str = "post") -> np.ndarray:
+    """Boolean mask ``(batch, steps)`` for sequences of the given ``lengths``: ``True`` on real steps.
+
+    ``side="post"`` puts the padding after the real steps (what the book's
+    pipelines do), ``side="pre"`` before them. A length of 0 gives a row that
+    is all padding. Works for any recurrent layer here (RNN or LSTM).
+    """
+    lengths = np.asarray(lengths)
+    if lengths.ndim != 1 or not np.issubdtype(lengths.dtype, np.integer):
+        raise ValueError(f"lengths must be a 1-D array of whole numbers, one per sequence, got {lengths!r}")
+    if np.any(lengths < 0) or np.any(lengths > steps):
+        raise ValueError(f"every length must be between 0 and steps={steps}, got {lengths.tolist()}")
+    if side not in ("post", "pre"):
+        raise ValueError(f"side must be 'post' (padding after the tokens) or 'pre' (before them), not {side!r}")
+    position = np.arange(steps)[None, :]
+    if side == "post":
+        return position < lengths[:, None]
+    return position >= steps - lengths[:, None]
+
+
 @dataclass
 class RNNParams:
-    """Weights of a tanh RNN layer, in Keras' layout.
+    """Weights of a tanh RNN layer, in Keras' row-vector layout.
 
     ``W_xh``: ``(input_dim, units)``; ``W_hh``: ``(units, units)``; ``b_h``: ``(units,)``.
+    These are the transposes of the matrices in the book's equations
+    (``h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h)`` with column vectors), and
+    exactly the ``kernel``, ``recurrent_kernel`` and ``bias`` of
+    ``keras.layers.SimpleRNN``.
     """
 
     W_xh: np.ndarray
     W_hh: np.ndarray
     b_h: np.ndarray
+
+    def __post_init__(self):
+        self.W_xh, self.W_hh, self.b_h = (np.asarray(w) for w in (self.W_xh, self.W_hh, self.b_h))
+        if self.W_xh.ndim != 2:
+            raise ValueError(f"W_xh must be a matrix (input_dim, units), got shape {self.W_xh.shape}")
+        input_dim, units = self.W_xh.shape
+        for name, want in (("W_hh", (units, units)), ("b_h", (units,))):
+            got = getattr(self, name).shape
+            if got != want:
+                raise ValueError(
+                    f"RNNParams.{name} has shape {got}, expected {want} (input_dim={input_dim}, units={units}; "
+                    "row-vector layout: W_xh is (input_dim, units), W_hh is (units, units), b_h is (units,))"
+                )
 
     @property
     def units(self) -> int:
@@ -92,8 +129,24 @@ class RNNParams:
 
     @classmethod
     def from_keras(cls, layer) -> "RNNParams":
-        """Read the weights of a built ``keras.layers.SimpleRNN``."""
-        kernel, recurrent, bias = (np.asarray(w) for w in layer.get_weights())
+        """Read the weights of a built ``keras.layers.SimpleRNN`` (with its default ``use_bias=True``)."""
+        weights = [np.asarray(w) for w in layer.get_weights()]
+        if not weights:
+            raise ValueError(
+                f"{getattr(layer, 'name', layer)!r} has no weights yet: build it first "
+                "(call it on an input, or layer.build((None, None, input_dim)))"
+            )
+        if len(weights) != 3:
+            raise ValueError(
+                "expected a SimpleRNN layer with a bias (3 weight arrays: kernel, recurrent_kernel, bias), "
+                f"got {len(weights)} arrays; use keras.layers.SimpleRNN(..., use_bias=True)"
+            )
+        kernel, recurrent, bias = weights
+        if recurrent.ndim != 2 or recurrent.shape[0] != recurrent.shape[1]:
+            raise ValueError(
+                f"recurrent_kernel has shape {recurrent.shape}, not (units, units): this is not a SimpleRNN "
+                "(an LSTM stacks four gates side by side; read it with LSTMParams.from_keras)"
+            )
         return cls(kernel, recurrent, bias)
 
     def keras_weights(self) -> list[np.ndarray]:
@@ -106,7 +159,10 @@ class RNNParams:
 
 
 def rnn_cell(x_t: np.ndarray, h_prev: np.ndarray, p: RNNParams) -> np.ndarray:
-    """One step: ``tanh(x_t W_xh + h_prev W_hh + b_h)``; ``x_t`` is ``(batch, input_dim)``."""
+    """One step: ``tanh(x_t W_xh + h_prev W_hh + b_h)``.
+
+    ``x_t`` is ``(batch, input_dim)``, ``h_prev`` is ``(batch, units)``; returns ``(batch, units)``.
+    """
     return np.tanh(x_t @ p.W_xh + h_prev @ p.W_hh + p.b_h)
 
 
@@ -118,20 +174,40 @@ def rnn_forward(
     h0: np.ndarray | None = None,
     return_sequences: bool = False,
 ) -> np.ndarray:
-    """Run the RNN over ``x``.
+    """Run the RNN over ``x`` (``(batch, time, input_dim)``, floating point), one step at a time.
 
-    Returns the last hidden state ``(batch, units)``, or every hidden state
-    ``(batch, time, units)`` with ``return_sequences=True``.
+    ``h0`` is the initial state ``(batch, units)``, zeros by default.
+    ``mask`` (``(batch, time)``, ``False`` on padding; see :func:`padding_mask`)
+    makes a padded step keep the state and repeat the previous output, as
+    Keras does: padding after a sequence leaves its final state unchanged, and
+    padding before it leaves ``h0`` in place until the first real step. Like
+    Keras, the "previous output" before any real step is zeros, so with a
+    non-zero ``h0`` the outputs at leading padding (and the result for an
+    all-padding row) are zeros, not ``h0``; with the default ``h0`` the two agree.
+
+    Returns the last output ``(batch, units)`` (the hidden state after the last
+    real step), or every output ``(batch, time, units)`` with
+    ``return_sequences=True``.
     """
     x, mask = _check_inputs(x, mask, p.input_dim)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(
+            f"x must hold floating-point features, got dtype {x.dtype}; if these are token ids, "
+            "look up their embedding vectors first (x = E[ids])"
+        )
     batch, steps, _ = x.shape
     h = np.zeros((batch, p.units), dtype=x.dtype) if h0 is None else np.asarray(h0, dtype=x.dtype)
+    if h.shape != (batch, p.units):
+        raise ValueError(f"h0 must have shape (batch, units) = {(batch, p.units)}, got {h.shape}")
     outputs = np.empty((batch, steps, p.units), dtype=x.dtype)
+    out = np.zeros((batch, p.units), dtype=x.dtype)  # the "previous output" before the first step
     for t in range(steps):
         h_new = rnn_cell(x[:, t], h, p)
-        h = np.where(mask[:, t, None], h_new, h)  # padding: keep the state
-        outputs[:, t] = h
-    return outputs if return_sequences else h
+        real = mask[:, t, None]
+        h = np.where(real, h_new, h)  # padding: keep the state ...
+        out = np.where(real, h_new, out)  # ... and repeat the previous output
+        outputs[:, t] = out
+    return outputs if return_sequences else out
 
 
 # --------------------------------------------------------------------------- LSTM
@@ -157,6 +233,22 @@ class LSTMParams:
     b_f: np.ndarray
     b_g: np.ndarray
     b_o: np.ndarray
+
+    def __post_init__(self):
+        for f in fields(self):
+            setattr(self, f.name, np.asarray(getattr(self, f.name)))
+        input_dim, units = self.W_xi.shape if self.W_xi.ndim == 2 else (None, None)
+        if units is None:
+            raise ValueError(f"W_xi must be a matrix (input_dim, units), got shape {self.W_xi.shape}")
+        expected = {"W_x": (input_dim, units), "W_h": (units, units), "b_": (units,)}
+        for f in fields(self):
+            want = expected[f.name[:3] if f.name.startswith("W_") else "b_"]
+            got = getattr(self, f.name).shape
+            if got != want:
+                raise ValueError(
+                    f"LSTMParams.{f.name} has shape {got}, expected {want} (input_dim={input_dim}, units={units}; "
+                    "row-vector layout: W_x* is (input_dim, units), W_h* is (units, units), b_* is (units,))"
+                )
 
     @property
     def units(self) -> int:
@@ -184,10 +276,25 @@ class LSTMParams:
         as ``(units, 4*units)`` and ``bias`` as ``(4*units,)``, with the four
         gates side by side in the order i, f, c (our g), o.
         """
-        kernel, recurrent, bias = (np.asarray(w) for w in layer.get_weights())
+        weights = [np.asarray(w) for w in layer.get_weights()]
+        if not weights:
+            raise ValueError(
+                f"{getattr(layer, 'name', layer)!r} has no weights yet: build it first "
+                "(call it on an input, or layer.build((None, None, input_dim)))"
+            )
+        if len(weights) != 3:
+            raise ValueError(
+                f"expected an LSTM layer with a bias (3 weight arrays: kernel, recurrent_kernel, bias), "
+                f"got {len(weights)} arrays; use keras.layers.LSTM(..., use_bias=True)"
+            )
+        kernel, recurrent, bias = weights
         units = recurrent.shape[0]
-        if kernel.shape[1] != 4 * units or bias.shape != (4 * units,):
-            raise ValueError("expected an LSTM with a bias: kernel (input_dim, 4*units), bias (4*units,)")
+        if kernel.ndim != 2 or recurrent.shape != (units, 4 * units) or kernel.shape[1] != 4 * units \
+                or bias.shape != (4 * units,):
+            raise ValueError(
+                "expected LSTM weights kernel (input_dim, 4*units), recurrent_kernel (units, 4*units), "
+                f"bias (4*units,); got {kernel.shape}, {recurrent.shape}, {bias.shape}"
+            )
         mats = {}
         for k, g in enumerate(GATES):
             cols = slice(k * units, (k + 1) * units)
@@ -241,21 +348,31 @@ def lstm_forward(
     ``(batch, time, units)``, under ``"i", "f", "g", "o", "c"``.
     """
     x, mask = _check_inputs(x, mask, p.input_dim)
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(
+            f"x must hold floating-point features, got dtype {x.dtype}; if these are token ids, "
+            "look up their embedding vectors first (x = E[ids])"
+        )
     batch, steps, _ = x.shape
     h = np.zeros((batch, p.units), dtype=x.dtype) if h0 is None else np.asarray(h0, dtype=x.dtype)
     c = np.zeros((batch, p.units), dtype=x.dtype) if c0 is None else np.asarray(c0, dtype=x.dtype)
+    for name, state in (("h0", h), ("c0", c)):
+        if state.shape != (batch, p.units):
+            raise ValueError(f"{name} must have shape (batch, units) = {(batch, p.units)}, got {state.shape}")
     outputs = np.empty((batch, steps, p.units), dtype=x.dtype)
+    out = np.zeros((batch, p.units), dtype=x.dtype)  # the "previous output" before the first step (as in Keras)
     trace = {k: np.empty((batch, steps, p.units), dtype=x.dtype) for k in (*GATES, "c")} if return_gates else None
     for t in range(steps):
         h_new, c_new, gates = lstm_cell(x[:, t], h, c, p)
         keep = mask[:, t, None]
-        h, c = np.where(keep, h_new, h), np.where(keep, c_new, c)  # padding: keep the state
-        outputs[:, t] = h
+        h, c = np.where(keep, h_new, h), np.where(keep, c_new, c)  # padding: keep the state ...
+        out = np.where(keep, h_new, out)  # ... and repeat the previous output
+        outputs[:, t] = out
         if trace is not None:
             for k in GATES:
                 trace[k][:, t] = gates[k]
             trace["c"][:, t] = c
-    result = [outputs if return_sequences else h]
+    result = [outputs if return_sequences else out]
     if return_state:
         result += [h, c]
     if return_gates:

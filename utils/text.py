@@ -62,6 +62,27 @@ def _bucket_of(lengths, boundaries):
     return np.searchsorted(np.asarray(boundaries), np.asarray(lengths), side="right")
 
 
+def encode_texts(texts, vectorizer, *, max_length: int | None = None, batch_size: int = 512) -> list:
+    """Token ids of each text, without padding, cut to the first ``max_length`` (a list of 1-D int64 arrays).
+
+    Texts are vectorised in batches (much faster than one at a time); the
+    padding a batch adds is then removed again, which is exact because id 0 is
+    only ever padding.
+    """
+    import numpy as np
+
+    texts = [str(t) for t in texts]
+    order = np.argsort([len(t) for t in texts], kind="stable")  # similar lengths per batch: little padding
+    out: list = [None] * len(texts)
+    for start in range(0, len(texts), batch_size):
+        idx = order[start : start + batch_size]
+        ids = vectorizer(tf.constant([texts[i] for i in idx])).numpy()
+        for i, row in zip(idx, ids):
+            row = row[: int((row != 0).sum())]
+            out[i] = np.asarray(row if max_length is None else row[:max_length], dtype=np.int64)
+    return out
+
+
 def sequence_dataset(
     texts,
     labels=None,
@@ -73,42 +94,42 @@ def sequence_dataset(
     seed: int = 0,
     bucket_boundaries: list[int] | None = None,
 ) -> tf.data.Dataset:
-    """A cached, prefetched ``tf.data`` pipeline of integer sequences (and labels).
+    """An in-memory, prefetched ``tf.data`` pipeline of integer sequences (and labels).
 
-    Each review is vectorised once (then cached in memory), cut to its first
-    ``max_length`` tokens, and batched with padding (id 0) only up to the
-    longest review *in its batch*. With ``bucket_boundaries`` (e.g.
-    ``[100, 200, 400]``), reviews of similar length are batched together, so
-    very little computation is spent on padding: a large saving for RNNs on a
-    CPU. ``shuffle`` reshuffles every epoch, deterministically from ``seed``.
+    Every review is vectorised once, up front, cut to its first ``max_length``
+    tokens, and batched with padding (id 0) only up to the longest review *in
+    its batch*. With ``bucket_boundaries`` (e.g. ``[100, 200, 400]``), reviews of
+    similar length are batched together, so very little computation is spent
+    on padding: a large saving for RNNs on a CPU. ``shuffle`` reshuffles every
+    epoch, deterministically from ``seed``.
 
     The dataset reports its true number of batches (``cardinality``), so Keras
     knows the epoch length even with bucketing.
     """
     import numpy as np
 
-    texts = [str(t) for t in texts]
-    items = tf.data.Dataset.from_tensor_slices(texts)
+    sequences = encode_texts(texts, vectorizer, max_length=max_length)
+    n = len(sequences)
+    lengths = np.array([len(s) for s in sequences], dtype=np.int64)
     if labels is not None:
         labels = np.asarray(labels, dtype="float32")
-        if len(labels) != len(texts):
-            raise ValueError(f"{len(texts)} texts but {len(labels)} labels")
-        items = tf.data.Dataset.zip(items, tf.data.Dataset.from_tensor_slices(labels))
+        if len(labels) != n:
+            raise ValueError(f"{n} texts but {len(labels)} labels")
+    # All ids in one flat tensor; element i is values[splits[i]:splits[i + 1]].
+    values = tf.constant(np.concatenate(sequences) if n else np.zeros(0, np.int64))
+    splits = tf.constant(np.concatenate([[0], np.cumsum(lengths)]))
+    label_values = tf.constant(labels) if labels is not None else None
 
-    def encode(text, *label):
-        ids = vectorizer(text)
-        if max_length is not None:
-            ids = ids[:max_length]
-        return (ids, *label) if label else ids
+    def element(i):
+        ids = values[splits[i] : splits[i + 1]]
+        return ids if label_values is None else (ids, label_values[i])
 
-    ds = items.map(encode, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).cache()
+    ds = tf.data.Dataset.range(n)
     if shuffle:
-        ds = ds.shuffle(len(texts), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+    ds = ds.map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if bucket_boundaries:
-        # Count the batches the buckets will produce (independent of order).
-        lengths = np.array(
-            [n for n in ds.map(lambda x, *y: tf.shape(x)[0]).as_numpy_iterator()], dtype=np.int64
-        )
+        # The number of batches the buckets produce does not depend on the order: count it.
         buckets = _bucket_of(np.maximum(lengths, 1), bucket_boundaries)
         n_batches = int(sum(-(-np.sum(buckets == b) // batch_size) for b in np.unique(buckets)))
         ds = ds.bucket_by_sequence_length(
