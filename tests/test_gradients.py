@@ -29,7 +29,7 @@ def _linear_rnn(w_xh, w_hh):
 
 
 def _analytic_linear_norms(w_xh, w_hh, readout, steps):
-    """‖∂(h_T·u)/∂x_t‖ = ‖W_xh W_hh^d u‖ at distance d = T-1-t (row-vector convention)."""
+    """‖∂(h_T·u)/∂x_t‖ = ‖W_xh W_hh^k u‖ at distance k = T-1-t (row-vector convention)."""
     out, v = [], readout.astype(np.float64)
     for _ in range(steps):
         out.append(np.linalg.norm(w_xh.astype(np.float64) @ v))
@@ -172,7 +172,7 @@ def test_embedding_gradients_of_a_linear_classifier_match_the_analytic_value():
     y = np.array([1.0, 0.0, 1.0], "float32")
     aligned = embedding_gradient_norms_by_distance(model, ids, y, reduce=None)
     p = model(ids).numpy()[:, 0].astype(np.float64)
-    base = _analytic_linear_norms(w_xh, w_hh, w_out, 9)  # ‖W_xh W_hh^d w‖
+    base = _analytic_linear_norms(w_xh, w_hh, w_out, 9)  # ‖W_xh W_hh^k w‖
     for i, n in enumerate([9, 6, 5]):
         np.testing.assert_allclose(aligned[i, :n], np.abs(p[i] - y[i]) * base[:n], rtol=1e-3)
         assert np.isnan(aligned[i, n:]).all()
@@ -213,15 +213,15 @@ def test_state_jacobian_norms_match_tensorflow_and_obey_the_bound():
     hs = [tf.zeros((2, units), tf.float64)]
     for t in range(steps):  # h_1 ... h_T, float64, to compare with the NumPy product
         hs.append(tf.tanh(x64[:, t] @ w_xh + hs[-1] @ w_hh + b))
-    for d in range(steps):  # ∂h_T/∂h_{T-d} by automatic differentiation
-        t = steps - d
+    for k in range(steps):  # ∂h_T/∂h_{T-k} by automatic differentiation
+        t = steps - k
         h_t = tf.Variable(hs[t])
         with tf.GradientTape() as tape:
             h = h_t
-            for k in range(t, steps):
-                h = tf.tanh(x64[:, k] @ w_xh + h @ w_hh + b)
+            for j in range(t, steps):
+                h = tf.tanh(x64[:, j] @ w_xh + h @ w_hh + b)
         jac = tape.batch_jacobian(h, h_t).numpy()  # (batch, units_T, units_t)
-        np.testing.assert_allclose(ours[:, d], np.linalg.norm(jac, ord=2, axis=(1, 2)), rtol=1e-8)
+        np.testing.assert_allclose(ours[:, k], np.linalg.norm(jac, ord=2, axis=(1, 2)), rtol=1e-8)
     sigma = spectral_norm(params.W_hh)
     assert np.all(ours <= sigma ** np.arange(steps)[None, :] * (1 + 1e-9))  # ‖∂h_T/∂h_t‖ ≤ σ_max^(T−t)
     np.testing.assert_allclose(ours[:, 0], 1.0)

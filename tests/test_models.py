@@ -71,3 +71,11 @@ def test_train_classifier_learns_a_toy_task_and_exports_to_strings():
     reader = export_text_model(result.model, vec, config.max_length)
     probs = reader.predict(np.array(["great fun", "awful mess", ""], dtype=object), verbose=0).ravel()
     assert probs[0] > 0.5 > probs[1] and 0.0 <= probs[2] <= 1.0
+
+
+def test_validation_only_at_the_end_cannot_early_stop():
+    vec = make_vectorizer(40)
+    vec.adapt(["good film", "bad film"])
+    with pytest.raises(ValueError, match="validate_every_epoch"):
+        train_classifier(SMALL, ["good film"], [1], ["bad film"], [0], vectorizer=vec, patience=1,
+                         validate_every_epoch=False)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from _helpers import TOL, keras_layer, max_diff, mixed_padding_mask
+from _helpers import random_case as _random_case
 from utils._tf import keras
 from utils.scratch import GATES, LSTMParams, lstm_cell, lstm_forward
 
-TOL = 1e-5
 SHAPES = [  # (batch, time, input_dim, units)
     (1, 1, 1, 1),
     (2, 5, 3, 4),
@@ -22,35 +23,11 @@ SHAPES = [  # (batch, time, input_dim, units)
 
 
 def keras_lstm(p: LSTMParams, **kwargs) -> keras.layers.LSTM:
-    layer = keras.layers.LSTM(p.units, **kwargs)
-    layer.build((None, None, p.input_dim))
-    layer.set_weights(p.keras_weights())
-    return layer
+    return keras_layer(keras.layers.LSTM, p, **kwargs)
 
 
 def random_case(batch, time, input_dim, units, seed=0):
-    rng = np.random.default_rng(seed)
-    p = LSTMParams.init(input_dim, units, rng)
-    x = rng.normal(size=(batch, time, input_dim)).astype(np.float32)
-    return p, x
-
-
-def mixed_padding_mask(batch, time):
-    """Row 0 full; row 1 trailing padding; row 2 leading padding; row 3 all padding; then alternating."""
-    mask = np.ones((batch, time), dtype=bool)
-    if batch > 1 and time > 1:
-        mask[1, time // 2 :] = False
-    if batch > 2 and time > 1:
-        mask[2, : time // 3 + 1] = False
-    if batch > 3:
-        mask[3, :] = False
-    for b in range(4, batch):
-        mask[b, b % 2 :: 2] = False
-    return mask
-
-
-def max_diff(a, b) -> float:
-    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
+    return _random_case(LSTMParams, batch, time, input_dim, units, seed)
 
 
 @pytest.mark.parametrize("shape", SHAPES, ids=lambda s: "b{}-t{}-d{}-u{}".format(*s))

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from _helpers import TOL, keras_layer, max_diff, mixed_padding_mask
+from _helpers import random_case as _random_case
 from utils._tf import keras
 from utils.scratch import RNNParams, padding_mask, rnn_cell, rnn_forward
 
-TOL = 1e-5
 SHAPES = [  # (batch, time, input_dim, units)
     (1, 1, 1, 1),
     (2, 5, 3, 4),
@@ -22,43 +23,23 @@ SHAPES = [  # (batch, time, input_dim, units)
 
 
 def keras_rnn(p: RNNParams, **kwargs) -> keras.layers.SimpleRNN:
-    layer = keras.layers.SimpleRNN(p.units, **kwargs)
-    layer.build((None, None, p.input_dim))
-    layer.set_weights(p.keras_weights())
-    return layer
+    return keras_layer(keras.layers.SimpleRNN, p, **kwargs)
 
 
 def random_case(batch, time, input_dim, units, seed=0):
-    rng = np.random.default_rng(seed)
-    p = RNNParams.init(input_dim, units, rng)
-    x = rng.normal(size=(batch, time, input_dim)).astype(np.float32)
-    return p, x
+    return _random_case(RNNParams, batch, time, input_dim, units, seed)
 
 
 def make_mask(kind: str, batch: int, time: int) -> np.ndarray | None:
-    """None; trailing ("post") or leading ("pre") padding of random lengths; or "mixed": row 0 full,
-    row 1 trailing padding, row 2 leading padding, row 3 all padding, further rows with holes."""
+    """None; trailing ("post") or leading ("pre") padding of random lengths; or "mixed" (see _helpers)."""
     if kind == "none":
         return None
-    rng = np.random.default_rng(batch * 1000 + time)
     if kind in ("post", "pre"):
+        rng = np.random.default_rng(batch * 1000 + time)
         lengths = rng.integers(0, time + 1, size=batch)
         lengths[0] = time  # at least one full row
         return padding_mask(lengths, time, side=kind)
-    mask = np.ones((batch, time), dtype=bool)
-    if batch > 1 and time > 1:
-        mask[1, time // 2 :] = False
-    if batch > 2 and time > 1:
-        mask[2, : time // 3 + 1] = False
-    if batch > 3:
-        mask[3, :] = False
-    for b in range(4, batch):
-        mask[b, b % 2 :: 2] = False
-    return mask
-
-
-def max_diff(a, b) -> float:
-    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
+    return mixed_padding_mask(batch, time)
 
 
 # --------------------------------------------------------------------------- equality with Keras

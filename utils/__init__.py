@@ -68,6 +68,9 @@ _EXPORTS = {
     # plotting
     "plot_history": "utils.plotting",
     "plot_word_heatmap": "utils.plotting",
+    "plot_learning_curves": "utils.plotting",  # chapter 02
+    "plot_hidden_states": "utils.plotting",  # chapter 02
+    "plot_shift_by_distance": "utils.plotting",  # chapter 02
     # --- utils.baselines (chapter 01) ---
     "BASELINES": "utils.baselines",
     "build_bow_baseline": "utils.baselines",

@@ -12,7 +12,8 @@ model in the book is measured against the same yardstick. Three baselines:
 
 By default the vectoriser's out-of-vocabulary slot (index 0, ``[UNK]``) is not
 given to the ``Dense`` layer (``drop_oov=True``). In ``tf_idf`` mode that slot
-holds the count of *all* n-grams outside the vocabulary times their mean IDF:
+holds the count of *all* n-grams outside the vocabulary times the mean IDF of the
+vocabulary (Keras cannot know the IDF of n-grams it did not keep):
 with bigrams, hundreds of rare n-grams per review, so one feature that is orders
 of magnitude larger than the others and mostly measures review length. It makes
 Adam's first steps overshoot and, on small training sets, stalls training.

@@ -20,14 +20,14 @@ exactly:
   differentiating, so row ``i`` of the gradient is exactly ``∂ℓ_i/∂x_i``
   (examples do not interact in these models), never divided by the batch size.
 * The step ``t`` is then re-indexed by its **distance to the output**
-  ``d = (number of real steps after t)``: ``d = 0`` is the last real step (the
-  one just before the read-out), ``d = T-1`` the first. With padding (mask or
+  ``k = (number of real steps after t)``: ``k = 0`` is the last real step (the
+  one just before the read-out), ``k = T-1`` the first. With padding (mask or
   token id 0) each example is aligned on its own last real token, and padded
   steps are left out.
 * The norms are reduced over the examples at each distance (``reduce="mean"``
   by default; ``"geometric"`` = exp of the mean log, robust when norms span many
   orders of magnitude; ``"median"``; ``None`` returns the aligned per-example
-  array). The result is a NumPy array indexed by distance: ``norms[d]``.
+  array). The result is a NumPy array indexed by distance: ``norms[k]``.
 
 :func:`rnn_state_jacobian_norms` is the from-scratch counterpart for the tanh
 RNN: the spectral norm ``‖∂h_T/∂h_t‖₂`` of the product of Jacobians in the
@@ -130,8 +130,8 @@ def _distances(valid: np.ndarray) -> np.ndarray:
 def align_by_distance(values, valid=None) -> np.ndarray:
     """Re-index per-step values ``(batch, time)`` by distance to the output; NaN where an example has no step.
 
-    Column ``d`` of the result holds, for each example, the value at its real
-    step with ``d`` real steps after it (``d = 0``: the last real step).
+    Column ``k`` of the result holds, for each example, the value at its real
+    step with ``k`` real steps after it (``k = 0``: the last real step).
     Padded steps (``valid`` False) are dropped.
     """
     values = np.asarray(values, dtype=np.float64)
@@ -156,16 +156,16 @@ def reduce_by_distance(aligned: np.ndarray, reduce: str | None = "mean") -> np.n
         return aligned
     out = np.full(aligned.shape[1], np.nan)
     present = ~np.isnan(aligned)
-    for d in range(aligned.shape[1]):
-        col = aligned[present[:, d], d]
+    for k in range(aligned.shape[1]):
+        col = aligned[present[:, k], k]
         if col.size == 0:
             continue
         if reduce == "mean":
-            out[d] = col.mean()
+            out[k] = col.mean()
         elif reduce == "median":
-            out[d] = np.median(col)
+            out[k] = np.median(col)
         else:  # geometric mean; an exact zero (float underflow) makes it zero
-            out[d] = 0.0 if np.any(col <= 0) else float(np.exp(np.log(col).mean()))
+            out[k] = 0.0 if np.any(col <= 0) else float(np.exp(np.log(col).mean()))
     return out
 
 
@@ -217,7 +217,7 @@ def gradient_norms_by_distance(
     Returns
     -------
     numpy.ndarray
-        ``norms[d]`` for distance ``d = 0`` (last step) ... ``T-1`` (first
+        ``norms[k]`` for distance ``k = 0`` (last step) ... ``T-1`` (first
         step), reduced over the batch; with ``reduce=None`` the aligned
         ``(batch, T)`` array (NaN where an example has no step at that distance).
     """
@@ -329,7 +329,7 @@ def embedding_gradient_norms_by_distance(
     for a model that starts with an ``Embedding``: the gradient is taken with
     respect to the embedding vectors fed to the recurrent layer, so it does not
     depend on how often a word occurs. Padding (token id 0 with ``mask_zero``)
-    is excluded and each review is aligned on its last real token: ``d = 0`` is
+    is excluded and each review is aligned on its last real token: ``k = 0`` is
     the last token the network reads before the read-out.
     ``targets`` (labels) select the loss as the objective (``loss`` defaults to
     binary cross-entropy); without them ``ℓ_i`` is the model's output.
@@ -352,10 +352,10 @@ def rnn_state_jacobian_norms(x, params, *, reduce: str | None = "mean") -> np.nd
 
     ``params`` is a :class:`utils.scratch.RNNParams` (Keras layout, row
     vectors). In the column-vector notation of the chapter,
-    ``∂h_k/∂h_{k-1} = diag(1 - h_k²) W_hh``, so
-    ``∂h_T/∂h_t = ∏_{k=t+1}^{T} diag(1 - h_k²) W_hh``. Pure NumPy, float64.
+    ``∂h_j/∂h_{j-1} = diag(1 - h_j²) W_hh``, so
+    ``∂h_T/∂h_t = ∏_{j=t+1}^{T} diag(1 - h_j²) W_hh``. Pure NumPy, float64.
 
-    Returns ``norms[d]`` for ``d = T - t = 0 ... T-1`` (``d = 0`` is the
+    Returns ``norms[k]`` for ``k = T - t = 0 ... T-1`` (``k = 0`` is the
     identity, norm 1), reduced over the batch like
     :func:`gradient_norms_by_distance`; ``reduce=None`` gives ``(batch, T)``.
     """
@@ -368,10 +368,10 @@ def rnn_state_jacobian_norms(x, params, *, reduce: str | None = "mean") -> np.nd
     jac = np.broadcast_to(np.eye(units), (batch, units, units)).copy()
     norms = np.empty((batch, steps))
     norms[:, 0] = 1.0
-    for d in range(1, steps):
-        k = steps - d  # index (0-based) of h_k in the product; factor diag(1 - h_k^2) W_hh
-        jac = jac @ ((1.0 - h[:, k, :] ** 2)[:, :, None] * w_hh)
-        norms[:, d] = np.linalg.norm(jac, ord=2, axis=(1, 2))
+    for k in range(1, steps):  # k = distance T - t
+        j = steps - k  # index (0-based) of h_j in the product; factor diag(1 - h_j^2) W_hh
+        jac = jac @ ((1.0 - h[:, j, :] ** 2)[:, :, None] * w_hh)
+        norms[:, k] = np.linalg.norm(jac, ord=2, axis=(1, 2))
     return reduce_by_distance(norms, reduce)
 
 

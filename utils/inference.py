@@ -94,7 +94,8 @@ def read_card(path: str | os.PathLike = DEFAULT_MODEL_PATH) -> dict:
     if not path.is_file():
         raise ModelFileError(
             f"No trained model at {path}. Build the book (`make book`), which trains it in chapter 5, "
-            f"or pass model=... to use another one."
+            f"or pass model=... to use another one. (If the book was built before and the model deleted since, "
+            f"chapter 5 is served from the execution cache and not re-run: `make clean book` re-runs it.)"
         )
     if not card_file.is_file():
         raise ModelFileError(

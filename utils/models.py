@@ -224,6 +224,7 @@ def train_classifier(
     vectorizer,
     embeddings=None,
     patience: int | None = 1,
+    validate_every_epoch: bool = True,
     seed: int = 0,
     verbose: bool = True,
 ) -> TrainResult:
@@ -235,7 +236,11 @@ def train_classifier(
     for that many epochs and the best epoch's weights are restored (Keras
     ``EarlyStopping``); ``val_accuracy`` is then the best epoch's, otherwise the
     last epoch's: always the accuracy of the weights the returned model holds.
+    ``validate_every_epoch=False`` scores the validation reviews only after the
+    last epoch (cheaper, for ablations; incompatible with ``patience``).
     """
+    if patience is not None and not validate_every_epoch:
+        raise ValueError("early stopping (patience) needs validate_every_epoch=True")
     from utils.text import sequence_dataset
     from utils.training import EpochLogger
 
@@ -252,7 +257,8 @@ def train_classifier(
     if patience is not None:
         callbacks.append(keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience,
                                                        restore_best_weights=True))
-    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=0, callbacks=callbacks)
+    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=0, callbacks=callbacks,
+                        validation_freq=1 if validate_every_epoch else config.epochs)
     val_acc = history.history["val_accuracy"]
     # With early stopping the model holds the best epoch's weights; without, the last epoch's.
     best = int(max(range(len(val_acc)), key=val_acc.__getitem__)) if patience is not None else len(val_acc) - 1

@@ -34,8 +34,9 @@ def plot_word_heatmap(values, words, *, ax=None, title=None, cmap="RdBu_r", cent
                       ylabel="unit", cbar_label=None, max_units=None, cbar_ax=None):
     """Heatmap of ``values`` (``(units, time)``) with one word under each time step.
 
-    Used for hidden states (chapter 2) and gate activations (chapter 4).
-    Pass ``center=None`` with ``cmap="viridis"`` for values in ``[0, 1]`` such as gates.
+    Used for the hidden states of chapter 2 (chapter 4 stacks several such panels with
+    :func:`plot_lstm_gates`). Pass ``center=None`` with ``cmap="viridis"`` for values in
+    ``[0, 1]`` such as gates.
     ``cbar_ax`` draws the colour bar into that Axes (so panels above can stay aligned with the heatmap).
     """
     import numpy as np
@@ -123,9 +124,10 @@ def plot_lstm_gates(trace, words, *, keys=("f", "i", "o", "c"), unit_order=None,
 
 
 def plot_by_distance(curves, *, ax=None, references=None, title=None, ylabel="gradient norm", xlabel=None):
-    """Log-scale curves indexed by distance to the output: ``curves`` maps a label to ``values[d]``.
+    """Log-scale curves indexed by distance to the output: ``curves`` maps a label to ``values[k]``.
 
-    ``references`` (label → ``values[d]``) are drawn dashed in the colour of the
+    ``values[k]`` belongs to the step ``k`` steps before the output (``k = 0``: the
+    last step). ``references`` (label → ``values[k]``) are drawn dashed in the colour of the
     curve with the same label, e.g. a prediction next to a measurement.
     """
     import numpy as np
@@ -140,7 +142,7 @@ def plot_by_distance(curves, *, ax=None, references=None, title=None, ylabel="gr
     for label, values in (references or {}).items():
         values = np.asarray(values, dtype=float)
         ax.semilogy(np.arange(len(values)), values, ls="--", lw=1, color=colours.get(label, "grey"))
-    ax.set_xlabel(xlabel or "distance to the output $d$ (steps)")
+    ax.set_xlabel(xlabel or "distance to the output $k$ (steps)")
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title)
@@ -431,5 +433,105 @@ def plot_accuracy_by_lag(table, *, ax=None, x="max_lag", y="test_accuracy", hue=
     ax.set_ylim(min(0.4, float(table[y].min()) - 0.02), 1.02)
     ax.set_xlabel("lag $N$ (steps between the marked input and the output)")
     ax.set_ylabel(y.replace("_", " "))
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+# --- chapter 02 ---
+
+
+def plot_learning_curves(histories, *, metric: str = "accuracy", ax=None):
+    """Training (dashed) and validation (solid) curves of several runs, one colour per run.
+
+    ``histories`` maps a run's label to its Keras ``History`` (or the ``.history``
+    dict), which must hold ``metric`` and ``val_<metric>``. Epochs are numbered
+    from 1; the legend names every curve ("<label>, validation" / "<label>, training").
+    """
+    import numpy as np
+
+    if not histories:
+        raise ValueError("histories is empty: pass e.g. {'first 50': history_50, 'first 400': history_400}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.6, 3.4))
+    most = 0
+    for label, history in histories.items():
+        logs = getattr(history, "history", history)
+        missing = [k for k in (metric, f"val_{metric}") if k not in logs]
+        if missing:
+            raise ValueError(f"the history of {label!r} has no {missing}; it has {sorted(logs)}")
+        epochs = np.arange(1, len(logs[metric]) + 1)
+        most = max(most, len(epochs))
+        (line,) = ax.plot(epochs, logs[f"val_{metric}"], marker="o", label=f"{label}, validation")
+        ax.plot(epochs, logs[metric], ls="--", marker=".", color=line.get_color(), label=f"{label}, training")
+    ax.set(xlabel="epoch", ylabel=metric, xticks=np.arange(1, most + 1))
+    ax.legend(fontsize=7.5, ncol=2)
+    return ax.figure
+
+
+def plot_hidden_states(states, words, running, *, readout=None):
+    """A recurrent network reading one sequence: the running prediction above the hidden states.
+
+    ``states`` is ``(time, units)`` (every ``h_t`` of ONE sequence, e.g.
+    ``rnn_forward(..., return_sequences=True)[0]``), ``words`` the token read at each
+    step and ``running`` the prediction after each step, e.g. ``σ(w·h_t + b)``
+    (values in ``[0, 1]``, drawn with a dashed line at 0.5). The bottom panel is a
+    heatmap of the states (one row per unit, colours from -1 to 1, for a tanh layer).
+    ``readout`` (one read-out weight per unit) sorts the rows by that weight, largest
+    first; without it the units keep their order.
+    """
+    import numpy as np
+
+    states = np.asarray(states, dtype=float)
+    words = list(words)
+    running = np.asarray(running, dtype=float)
+    if states.ndim != 2 or states.shape[0] != len(words):
+        raise ValueError(f"states must be (time, units) with time = {len(words)} words, got {states.shape}")
+    if running.shape != (len(words),):
+        raise ValueError(f"running must have one value per word ({len(words)}), got shape {running.shape}")
+    order = np.arange(states.shape[1])
+    if readout is not None:
+        readout = np.asarray(readout, dtype=float).reshape(-1)
+        if readout.shape != (states.shape[1],):
+            raise ValueError(f"readout must have one weight per unit ({states.shape[1]}), got shape {readout.shape}")
+        order = np.argsort(readout)[::-1]  # largest read-out weight first
+    fig, axes = plt.subplots(2, 2, figsize=(max(7.0, 0.2 * len(words) + 2.0), 6.2),
+                             gridspec_kw={"height_ratios": [1, 3.2], "width_ratios": [1, 0.02]})
+    top, bottom = axes[0, 0], axes[1, 0]
+    axes[0, 1].axis("off")
+    top.plot(np.arange(len(words)) + 0.5, running, marker=".", color="black")
+    top.axhline(0.5, color="grey", lw=0.8, ls="--")
+    top.set(xlim=(0, len(words)), ylim=(0, 1), xticks=[], ylabel=r"$\hat y_t$")
+    plot_word_heatmap(states.T[order], words, ax=bottom, cbar_ax=axes[1, 1], vmin=-1, vmax=1,
+                      ylabel="unit (sorted by read-out weight)" if readout is not None else "unit",
+                      cbar_label=r"$h_t$")
+    return fig
+
+
+def plot_shift_by_distance(table, *, x: str = "k", y: str = "mean shift", hue: str = "insertion", ax=None,
+                           xlabel: str = "$k$: review tokens read after the phrase",
+                           ylabel: str = r"mean shift of $\hat y$"):
+    """How far an inserted phrase moves a prediction, against the number of tokens read after it.
+
+    ``table`` is a ``pandas.DataFrame`` with one row per (``x``, ``hue``) pair, e.g.
+    the insertion experiment of chapter 2: ``k`` (tokens after the phrase),
+    ``insertion`` (which phrase into which reviews) and ``mean shift``. One line per
+    ``hue`` value, in order of appearance; the x-axis is symmetric-log (linear
+    below 1, so ``k = 0`` can be shown) with a tick at every distance measured.
+    """
+    import numpy as np
+
+    missing = [c for c in (x, y, hue) if c not in table.columns]
+    if missing:
+        raise ValueError(f"table has no column(s) {missing}; it has {list(table.columns)}")
+    if len(table) == 0:
+        raise ValueError("table is empty: nothing to plot")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.3))
+    for name, part in table.groupby(hue, sort=False):
+        ax.plot(part[x], part[y], marker="o", label=name)
+    ticks = sorted(np.unique(table[x]).tolist())
+    ax.set_xscale("symlog", linthresh=1)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(xticks=ticks, xticklabels=ticks, xlabel=xlabel, ylabel=ylabel)
     ax.legend(fontsize=8)
     return ax.figure

@@ -58,7 +58,31 @@ def _check_inputs(x: np.ndarray, mask: np.ndarray | None, input_dim: int) -> tup
     mask = np.asarray(mask, dtype=bool)
     if mask.shape != x.shape[:2]:
         raise ValueError(f"mask must have shape {x.shape[:2]}, got {mask.shape}")
+    if not np.issubdtype(x.dtype, np.floating):
+        raise TypeError(
+            f"x must hold floating-point features, got dtype {x.dtype}; if these are token ids, "
+            "look up their embedding vectors first (x = E[ids])"
+        )
     return x, mask
+
+
+def _keras_weights(layer, kind: str) -> list[np.ndarray]:
+    """``[kernel, recurrent_kernel, bias]`` of a built Keras layer, or an error that says what to do.
+
+    ``kind`` (``"SimpleRNN"`` or ``"LSTM"``) names the layer class in the message.
+    """
+    weights = [np.asarray(w) for w in layer.get_weights()]
+    if not weights:
+        raise ValueError(
+            f"{getattr(layer, 'name', layer)!r} has no weights yet: build it first "
+            "(call it on an input, or layer.build((None, None, input_dim)))"
+        )
+    if len(weights) != 3:
+        raise ValueError(
+            f"expected a {kind} layer with a bias (3 weight arrays: kernel, recurrent_kernel, bias), "
+            f"got {len(weights)} arrays; use keras.layers.{kind}(..., use_bias=True)"
+        )
+    return weights
 
 
 # --------------------------------------------------------------------------- RNN
@@ -130,18 +154,7 @@ class RNNParams:
     @classmethod
     def from_keras(cls, layer) -> "RNNParams":
         """Read the weights of a built ``keras.layers.SimpleRNN`` (with its default ``use_bias=True``)."""
-        weights = [np.asarray(w) for w in layer.get_weights()]
-        if not weights:
-            raise ValueError(
-                f"{getattr(layer, 'name', layer)!r} has no weights yet: build it first "
-                "(call it on an input, or layer.build((None, None, input_dim)))"
-            )
-        if len(weights) != 3:
-            raise ValueError(
-                "expected a SimpleRNN layer with a bias (3 weight arrays: kernel, recurrent_kernel, bias), "
-                f"got {len(weights)} arrays; use keras.layers.SimpleRNN(..., use_bias=True)"
-            )
-        kernel, recurrent, bias = weights
+        kernel, recurrent, bias = _keras_weights(layer, "SimpleRNN")
         if recurrent.ndim != 2 or recurrent.shape[0] != recurrent.shape[1]:
             raise ValueError(
                 f"recurrent_kernel has shape {recurrent.shape}, not (units, units): this is not a SimpleRNN "
@@ -190,11 +203,6 @@ def rnn_forward(
     ``return_sequences=True``.
     """
     x, mask = _check_inputs(x, mask, p.input_dim)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(
-            f"x must hold floating-point features, got dtype {x.dtype}; if these are token ids, "
-            "look up their embedding vectors first (x = E[ids])"
-        )
     batch, steps, _ = x.shape
     h = np.zeros((batch, p.units), dtype=x.dtype) if h0 is None else np.asarray(h0, dtype=x.dtype)
     if h.shape != (batch, p.units):
@@ -276,18 +284,7 @@ class LSTMParams:
         as ``(units, 4*units)`` and ``bias`` as ``(4*units,)``, with the four
         gates side by side in the order i, f, c (our g), o.
         """
-        weights = [np.asarray(w) for w in layer.get_weights()]
-        if not weights:
-            raise ValueError(
-                f"{getattr(layer, 'name', layer)!r} has no weights yet: build it first "
-                "(call it on an input, or layer.build((None, None, input_dim)))"
-            )
-        if len(weights) != 3:
-            raise ValueError(
-                f"expected an LSTM layer with a bias (3 weight arrays: kernel, recurrent_kernel, bias), "
-                f"got {len(weights)} arrays; use keras.layers.LSTM(..., use_bias=True)"
-            )
-        kernel, recurrent, bias = weights
+        kernel, recurrent, bias = _keras_weights(layer, "LSTM")
         units = recurrent.shape[0]
         if kernel.ndim != 2 or recurrent.shape != (units, 4 * units) or kernel.shape[1] != 4 * units \
                 or bias.shape != (4 * units,):
@@ -348,11 +345,6 @@ def lstm_forward(
     ``(batch, time, units)``, under ``"i", "f", "g", "o", "c"``.
     """
     x, mask = _check_inputs(x, mask, p.input_dim)
-    if not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(
-            f"x must hold floating-point features, got dtype {x.dtype}; if these are token ids, "
-            "look up their embedding vectors first (x = E[ids])"
-        )
     batch, steps, _ = x.shape
     h = np.zeros((batch, p.units), dtype=x.dtype) if h0 is None else np.asarray(h0, dtype=x.dtype)
     c = np.zeros((batch, p.units), dtype=x.dtype) if c0 is None else np.asarray(c0, dtype=x.dtype)

@@ -295,13 +295,15 @@ def train_lag_model(
     training split in shuffled mini-batches of ``batch_size`` (hence the same
     number of optimizer steps), Adam with gradient clipping ``clipnorm`` and a
     learning rate that starts at ``learning_rate`` and, with ``cosine_decay``
-    (the default), falls along a cosine to 0 at the last step. (With a constant
-    rate, models that had solved a long lag sometimes collapsed back to chance
-    late in training.) The weights after the last epoch are evaluated on the
-    validation and the test split (no early stopping; nothing is chosen on the
-    test split). ``keras.utils.set_random_seed(seed)`` is called first, so a run
-    is reproducible whatever ran before it. ``keep_model=True`` keeps the
-    trained model in the result (for later measurements).
+    (the default), falls along a cosine to 0 at the last step. The weights
+    after the last epoch are evaluated on the validation and the test split (no
+    early stopping; nothing is chosen on the test split). The decay is a design
+    choice that follows from this: since the last weights are the ones scored,
+    the last updates are kept small, so that a late large step cannot undo what
+    a model has learned just before it is evaluated.
+    ``keras.utils.set_random_seed(seed)`` is called first, so a run is
+    reproducible whatever ran before it. ``keep_model=True`` keeps the trained
+    model in the result (for later measurements).
     """
     from utils._tf import keras
 

@@ -1,0 +1,48 @@
+"""Helpers shared by the from-scratch tests (``test_scratch_rnn.py``, ``test_scratch_lstm.py``).
+
+Both files check a NumPy layer of :mod:`utils.scratch` against its Keras
+counterpart with the same weights; these functions build the cases. (Imported
+as ``from _helpers import ...``: pytest puts ``tests/`` on ``sys.path``.)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+TOL = 1e-5
+"""Largest difference allowed between NumPy and Keras (float32 round-off is ~1e-7 here)."""
+
+
+def keras_layer(layer_class, p, **kwargs):
+    """A built Keras recurrent layer of ``layer_class`` holding the weights of ``p`` (``RNNParams``/``LSTMParams``)."""
+    layer = layer_class(p.units, **kwargs)
+    layer.build((None, None, p.input_dim))
+    layer.set_weights(p.keras_weights())
+    return layer
+
+
+def random_case(params_class, batch, time, input_dim, units, seed=0):
+    """Random weights (``params_class.init``) and float32 inputs ``(batch, time, input_dim)`` from one seed."""
+    rng = np.random.default_rng(seed)
+    p = params_class.init(input_dim, units, rng)
+    x = rng.normal(size=(batch, time, input_dim)).astype(np.float32)
+    return p, x
+
+
+def mixed_padding_mask(batch, time):
+    """Row 0 full; row 1 trailing padding; row 2 leading padding; row 3 all padding; then alternating holes."""
+    mask = np.ones((batch, time), dtype=bool)
+    if batch > 1 and time > 1:
+        mask[1, time // 2 :] = False
+    if batch > 2 and time > 1:
+        mask[2, : time // 3 + 1] = False
+    if batch > 3:
+        mask[3, :] = False
+    for b in range(4, batch):
+        mask[b, b % 2 :: 2] = False
+    return mask
+
+
+def max_diff(a, b) -> float:
+    """Largest absolute difference, computed in float64."""
+    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))
