@@ -79,3 +79,19 @@ def test_validation_only_at_the_end_cannot_early_stop():
     with pytest.raises(ValueError, match="validate_every_epoch"):
         train_classifier(SMALL, ["good film"], [1], ["bad film"], [0], vectorizer=vec, patience=1,
                          validate_every_epoch=False)
+
+
+def test_export_averages_an_ensemble():
+    setup(seed=0, verbose=False)
+    vec = make_vectorizer(40)
+    vec.adapt(["good film", "bad film"])
+    a, b = build_lstm_classifier(SMALL, name="a"), build_lstm_classifier(SMALL.replace(units=2), name="b")
+    texts = np.array(["good film", "bad", ""], dtype=object)
+    pa = export_text_model(a, vec, 12).predict(texts, verbose=0)
+    pb = export_text_model([b], vec, 12).predict(texts, verbose=0)
+    both = export_text_model([a, b], vec, 12).predict(texts, verbose=0)
+    np.testing.assert_allclose(both, (pa + pb) / 2, atol=1e-6)
+    with pytest.raises(ValueError):
+        export_text_model([], vec, 12)
+    with pytest.raises(ValueError, match="distinct names"):
+        export_text_model([a, build_lstm_classifier(SMALL, name="a")], vec, 12)

@@ -145,12 +145,15 @@ class LSTMConfig:
         return dataclasses.replace(self, **changes)
 
 
-def build_lstm_classifier(config: LSTMConfig, embeddings=None, steps_per_epoch: int | None = None) -> keras.Model:
+def build_lstm_classifier(
+    config: LSTMConfig, embeddings=None, steps_per_epoch: int | None = None, name: str = "lstm_sentiment"
+) -> keras.Model:
     """Token ids ``(batch, time)`` → probability that the review is positive, compiled with Adam.
 
     ``embeddings``: optional ``(vocab_size, embed_dim)`` array that initialises
     the (trainable) embedding; required iff ``config.pretrained``.
     ``steps_per_epoch`` (batches per epoch) is needed for the cosine schedule.
+    ``name`` must differ between the members of an ensemble.
     """
     if config.pretrained != (embeddings is not None):
         raise ValueError("pass embeddings exactly when config.pretrained is True")
@@ -176,7 +179,7 @@ def build_lstm_classifier(config: LSTMConfig, embeddings=None, steps_per_epoch: 
     if config.dropout:
         x = layers.Dropout(config.dropout, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="readout")(x)
-    model = keras.Model(inputs, outputs, name="lstm_sentiment")
+    model = keras.Model(inputs, outputs, name=name)
     learning_rate = config.learning_rate
     if config.lr_schedule == "cosine":
         if not steps_per_epoch:
@@ -187,11 +190,24 @@ def build_lstm_classifier(config: LSTMConfig, embeddings=None, steps_per_epoch: 
     return model
 
 
-def export_text_model(classifier: keras.Model, vectorizer, max_length: int | None) -> keras.Model:
-    """Wrap a token-id classifier so it takes raw review strings: vectoriser → truncation → classifier."""
+def export_text_model(classifiers, vectorizer, max_length: int | None) -> keras.Model:
+    """Wrap token-id classifier(s) so the result takes raw review strings.
+
+    vectoriser → truncation to ``max_length`` tokens → classifier. Given a list
+    of classifiers (an ensemble), their probabilities are averaged.
+    """
+    if isinstance(classifiers, keras.Model):
+        classifiers = [classifiers]
+    if not classifiers:
+        raise ValueError("export_text_model needs at least one classifier")
+    names = [model.name for model in classifiers]
+    if len(set(names)) != len(names):
+        raise ValueError(f"ensemble members need distinct names (build them with name=...), got {names}")
     inputs = keras.Input(shape=(), dtype="string", name="review")
     ids = TruncateSequence(max_length, name="first_tokens")(vectorizer(inputs))
-    return keras.Model(inputs, classifier(ids), name="imdb_lstm")
+    outputs = [model(ids) for model in classifiers]
+    output = outputs[0] if len(outputs) == 1 else keras.layers.Average(name="ensemble_mean")(outputs)
+    return keras.Model(inputs, output, name="imdb_lstm")
 
 
 BUCKET_BOUNDARIES = [64, 128, 192, 256, 320, 400, 512, 640, 800]
@@ -226,6 +242,7 @@ def train_classifier(
     patience: int | None = 1,
     validate_every_epoch: bool = True,
     seed: int = 0,
+    name: str = "lstm_sentiment",
     verbose: bool = True,
 ) -> TrainResult:
     """Train one classifier for ``config.epochs`` on bucketed batches, scoring the validation reviews each epoch.
@@ -251,7 +268,7 @@ def train_classifier(
                               batch_size=128, bucket_boundaries=BUCKET_BOUNDARIES)
     keras.utils.set_random_seed(seed)
     model = build_lstm_classifier(config, embeddings if config.pretrained else None,
-                                  steps_per_epoch=int(train_ds.cardinality().numpy()))
+                                  steps_per_epoch=int(train_ds.cardinality().numpy()), name=name)
     logger = EpochLogger(quiet=not verbose)
     callbacks = [logger]
     if patience is not None:
