@@ -95,3 +95,27 @@ def test_export_averages_an_ensemble():
         export_text_model([], vec, 12)
     with pytest.raises(ValueError, match="distinct names"):
         export_text_model([a, build_lstm_classifier(SMALL, name="a")], vec, 12)
+
+
+def test_export_combines_with_a_bag_of_words_and_survives_saving(tmp_path):
+    from utils.baselines import fit_baseline, predict_baseline
+    from utils.inference import load_model, save_model
+
+    setup(seed=0, verbose=False)
+    vec = make_vectorizer(40)
+    vec.adapt(["good film", "bad film"])
+    lstm = build_lstm_classifier(SMALL, name="a")
+    texts = ["a good good film", "bad film", "good", "bad", "great fun", "awful mess"]
+    labels = [1, 0, 1, 0, 1, 0]
+    bow = fit_baseline(texts, labels, texts, labels, mode="tf_idf", ngrams=2, max_tokens=50, epochs=2,
+                       seed=0).model
+    sample = ["good film", "bad", "", "ein guter Film"]
+    p_lstm = export_text_model(lstm, vec, 12).predict(np.array(sample, dtype=object), verbose=0).ravel()
+    p_bow = predict_baseline(bow, sample)
+    combined = export_text_model(lstm, vec, 12, bag_of_words=bow)
+    p = combined.predict(np.array(sample, dtype=object), verbose=0).ravel()
+    np.testing.assert_allclose(p, (p_lstm + p_bow) / 2, atol=1e-6)
+    path = tmp_path / "combined.keras"
+    save_model(combined, {"name": "test"}, path)
+    again = load_model(path).predict(np.array(sample, dtype=object), verbose=0).ravel()
+    np.testing.assert_array_equal(again, p)

@@ -117,7 +117,7 @@ def load_model(path: str | os.PathLike = DEFAULT_MODEL_PATH) -> keras.Model:
     path = Path(path).resolve()
     if path not in _loaded:
         read_card(path)
-        _loaded[path] = keras.models.load_model(path)
+        _loaded[path] = keras.models.load_model(path, compile=False)  # for inference only
     return _loaded[path]
 
 

@@ -190,23 +190,35 @@ def build_lstm_classifier(
     return model
 
 
-def export_text_model(classifiers, vectorizer, max_length: int | None) -> keras.Model:
+def export_text_model(classifiers, vectorizer, max_length: int | None, *, bag_of_words=None) -> keras.Model:
     """Wrap token-id classifier(s) so the result takes raw review strings.
 
     vectoriser → truncation to ``max_length`` tokens → classifier. Given a list
     of classifiers (an ensemble), their probabilities are averaged.
+
+    ``bag_of_words``: optionally a model that itself takes raw strings (e.g. a
+    baseline from :func:`utils.baselines.fit_baseline`). The result is then the
+    mean of two probabilities, the LSTM (ensemble)'s and the bag of words':
+    ``(p_lstm + p_bow) / 2``.
     """
     if isinstance(classifiers, keras.Model):
         classifiers = [classifiers]
     if not classifiers:
         raise ValueError("export_text_model needs at least one classifier")
-    names = [model.name for model in classifiers]
+    names = [model.name for model in classifiers] + ([bag_of_words.name] if bag_of_words is not None else [])
     if len(set(names)) != len(names):
         raise ValueError(f"ensemble members need distinct names (build them with name=...), got {names}")
+    # Uncompiled models over the same layers: the saved file holds weights but no (unused) optimizer state.
+    classifiers = [keras.Model(model.input, model.output, name=model.name) for model in classifiers]
+    if bag_of_words is not None:
+        bag_of_words = keras.Model(bag_of_words.input, bag_of_words.output, name=bag_of_words.name)
     inputs = keras.Input(shape=(), dtype="string", name="review")
     ids = TruncateSequence(max_length, name="first_tokens")(vectorizer(inputs))
     outputs = [model(ids) for model in classifiers]
     output = outputs[0] if len(outputs) == 1 else keras.layers.Average(name="ensemble_mean")(outputs)
+    if bag_of_words is not None:
+        bow = keras.layers.Reshape((1,), name="bag_of_words_probability")(bag_of_words(inputs))
+        output = keras.layers.Average(name="lstm_and_bag_of_words")([output, bow])
     return keras.Model(inputs, output, name="imdb_lstm")
 
 
