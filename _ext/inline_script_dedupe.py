@@ -18,7 +18,9 @@ from typing import Any
 from sphinx.application import Sphinx
 
 
-def drop_repeated_inline_scripts(app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
+def drop_repeated_inline_scripts(
+    app: Sphinx, pagename: str, templatename: str, context: dict[str, Any], doctree
+) -> None:
     scripts = context.get("script_files")
     if not isinstance(scripts, list):
         return

@@ -9,16 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from utils.checks import keras_twin, max_abs_diff  # noqa: F401  (the one implementation, shared with the chapters)
+
 TOL = 1e-5
 """Largest difference allowed between NumPy and Keras (float32 round-off is ~1e-7 here)."""
-
-
-def keras_layer(layer_class, p, **kwargs):
-    """A built Keras recurrent layer of ``layer_class`` holding the weights of ``p`` (``RNNParams``/``LSTMParams``)."""
-    layer = layer_class(p.units, **kwargs)
-    layer.build((None, None, p.input_dim))
-    layer.set_weights(p.keras_weights())
-    return layer
 
 
 def random_case(params_class, batch, time, input_dim, units, seed=0):
@@ -41,8 +35,3 @@ def mixed_padding_mask(batch, time):
     for b in range(4, batch):
         mask[b, b % 2 :: 2] = False
     return mask
-
-
-def max_diff(a, b) -> float:
-    """Largest absolute difference, computed in float64."""
-    return float(np.max(np.abs(np.asarray(a, dtype=np.float64) - np.asarray(b, dtype=np.float64))))

@@ -31,19 +31,20 @@ CHAPTER_FILES = [
     "chapters/03_vanishing_gradients",
     "chapters/04_lstm",
     "chapters/05_imdb_classifier",
+    "chapters/06_language_model",
 ]
 EXISTING_CHAPTERS = [ROOT / f"{name}.ipynb" for name in CHAPTER_FILES if (ROOT / f"{name}.ipynb").is_file()]
 
 sys.path.insert(0, str(ROOT / "_ext"))
+import bibliography_style  # noqa: E402
+import execution_guard  # noqa: E402
 import inline_script_dedupe  # noqa: E402
 import partial_toc  # noqa: E402
-import quick_mode_guard  # noqa: E402
-
 
 # ----------------------------------------------------------------------------- table of contents
 
 
-def test_toc_numbers_the_five_chapters_and_ends_with_the_bibliography():
+def test_toc_numbers_the_chapters_and_ends_with_the_bibliography():
     assert TOC["format"] == "jb-book" and TOC["root"] == "intro"
     parts = TOC["parts"]
     chapters = [p for p in parts if any(e["file"].startswith("chapters/") for e in p["chapters"])]
@@ -72,6 +73,7 @@ def test_exercises_close_the_chapter(path):
 ALLOWED_URLS = {  # links a reader may click; nothing is loaded from them to display a page
     ("repository", "url"),
     ("launch_buttons", "binderhub_url"),
+    ("launch_buttons", "colab_url"),
 }
 
 
@@ -87,7 +89,9 @@ def _strings(node, path=()):
 
 
 def test_no_outside_url_in_the_config_except_links():
-    outside = [(path, s) for path, s in _strings(CONFIG) if re.search(r"https?://|//cdn", s) and path not in ALLOWED_URLS]
+    outside = [
+        (path, s) for path, s in _strings(CONFIG) if re.search(r"https?://|//cdn", s) and path not in ALLOWED_URLS
+    ]
     assert not outside, f"_config.yml loads something from another host: {outside}"
     assert not (ROOT / "_static").exists() or not any(
         re.search(r"https?://", p.read_text(encoding="utf8", errors="ignore"))
@@ -125,8 +129,8 @@ def test_theme_mode_is_set():
 
 
 def test_execution_cache_follows_the_build_directory():
-    assert "cache" not in CONFIG.get("execute", {}), "execute.cache must stay unset (see _ext/quick_mode_guard.py)"
-    assert CONFIG["sphinx"]["local_extensions"]["quick_mode_guard"] == "_ext"
+    assert "cache" not in CONFIG.get("execute", {}), "execute.cache must stay unset (see _ext/execution_guard.py)"
+    assert CONFIG["sphinx"]["local_extensions"]["execution_guard"] == "_ext"
     assert CONFIG["sphinx"]["local_extensions"]["partial_toc"] == "_ext"
 
 
@@ -143,36 +147,94 @@ def _sphinx(srcdir: Path, outdir: Path, extensions: list[str], **overrides):
 
 
 def _guarded(book: Path, outdir: Path, **overrides):
-    return _sphinx(book, outdir, ["quick_mode_guard"], **overrides)
+    return _sphinx(book, outdir, ["execution_guard"], **overrides)
 
 
-def test_guard_refuses_a_quick_build_into_the_main_build_dir(tmp_path, monkeypatch):
+@pytest.fixture
+def book_env(tmp_path, monkeypatch):
+    """A book directory with its own utils/ and lock file, and a data directory with an extraction record."""
+    book = tmp_path / "book"
+    (book / "utils").mkdir(parents=True)
+    (book / "utils" / "data.py").write_text("X = 1\n")
+    (book / "requirements.lock").write_text("numpy==2.4.6\n")
+    (book / "requirements.txt").write_text("numpy\n")
+    data = tmp_path / "data"
+    (data / "aclImdb").mkdir(parents=True)
+    (data / "aclImdb" / "_source.json").write_text(json.dumps({"sha256": "a" * 64}))
+    monkeypatch.setenv("IMDB_DATA_DIR", str(data))
+    for var in ("BOOK_QUICK", "BOOK_SEED"):
+        monkeypatch.delenv(var, raising=False)
+    return book
+
+
+def _fill_cache(outdir: Path) -> Path:
+    cache = outdir.parent / ".jupyter_cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / "executed.marker").write_text("outputs of an earlier build")
+    return cache
+
+
+def test_guard_refuses_a_quick_build_into_the_main_build_dir(book_env, monkeypatch):
     from sphinx.errors import ConfigError
 
     monkeypatch.setenv("BOOK_QUICK", "1")
     with pytest.raises(ConfigError, match=r"BOOK_QUICK=1.*_build_quick"):
-        _guarded(tmp_path, tmp_path / "_build" / "html")
-    assert not (tmp_path / "_build" / ".book_mode").exists()
+        _guarded(book_env, book_env / "_build" / "html")
+    assert not (book_env / "_build" / execution_guard.RECORD).exists()
 
 
-def test_guard_lets_quick_and_full_builds_use_their_own_dirs(tmp_path, monkeypatch):
+def test_guard_lets_quick_and_full_builds_use_their_own_dirs(book_env, monkeypatch):
     monkeypatch.setenv("BOOK_QUICK", "1")
-    _guarded(tmp_path, tmp_path / "_build_quick" / "_build" / "html")
-    assert (tmp_path / "_build_quick" / "_build" / ".book_mode").read_text().strip() == "quick"
+    _guarded(book_env, book_env / "_build_quick" / "_build" / "html")
+    assert json.loads((book_env / "_build_quick" / "_build" / execution_guard.RECORD).read_text())["quick"] is True
     monkeypatch.setenv("BOOK_QUICK", "0")
-    _guarded(tmp_path, tmp_path / "_build" / "html")
-    assert (tmp_path / "_build" / ".book_mode").read_text().strip() == "full"
-    _guarded(tmp_path, tmp_path / "_build" / "html")  # a rebuild in the same mode is fine
+    _guarded(book_env, book_env / "_build" / "html")
+    assert json.loads((book_env / "_build" / execution_guard.RECORD).read_text())["quick"] is False
 
 
-def test_guard_refuses_to_mix_modes_in_one_cache(tmp_path, monkeypatch):
-    from sphinx.errors import ConfigError
+def test_guard_keeps_the_cache_when_nothing_changed(book_env):
+    outdir = book_env / "_build" / "html"
+    _guarded(book_env, outdir)
+    cache = _fill_cache(outdir)
+    _guarded(book_env, outdir)
+    assert (cache / "executed.marker").is_file()
 
-    monkeypatch.setenv("BOOK_QUICK", "1")
-    _guarded(tmp_path, tmp_path / "private" / "_build" / "html")
-    monkeypatch.delenv("BOOK_QUICK")
-    with pytest.raises(ConfigError, match="holds quick-mode notebook outputs"):
-        _guarded(tmp_path, tmp_path / "private" / "_build" / "html")
+
+@pytest.mark.parametrize("change", ["utils", "new module", "lock", "requirements", "data", "seed", "quick"])
+def test_guard_clears_the_cache_when_an_input_changes(book_env, monkeypatch, change):
+    outdir = book_env / "private" / "_build" / "html"  # not _build/, so a quick build is allowed here
+    _guarded(book_env, outdir)
+    cache = _fill_cache(outdir)
+    if change == "utils":
+        (book_env / "utils" / "data.py").write_text("X = 2\n")
+    elif change == "new module":
+        (book_env / "utils" / "lm.py").write_text("Y = 1\n")
+    elif change == "lock":
+        (book_env / "requirements.lock").write_text("numpy==2.4.7\n")
+    elif change == "requirements":
+        (book_env / "requirements.txt").write_text("numpy\npandas\n")
+    elif change == "data":
+        data = Path(os.environ["IMDB_DATA_DIR"]) / "aclImdb" / "_source.json"
+        data.write_text(json.dumps({"sha256": "b" * 64}))
+    elif change == "seed":
+        monkeypatch.setenv("BOOK_SEED", "7")
+    else:
+        monkeypatch.setenv("BOOK_QUICK", "1")
+    before = json.loads((outdir.parent / execution_guard.RECORD).read_text())
+    _guarded(book_env, outdir)
+    assert not cache.exists(), f"a change of {change} must clear the execution cache"
+    after = json.loads((outdir.parent / execution_guard.RECORD).read_text())
+    assert after != before
+    _fill_cache(outdir)
+    _guarded(book_env, outdir)  # the new inputs are recorded: the next build keeps the cache
+    assert (cache / "executed.marker").is_file()
+
+
+def test_fingerprint_ignores_bytecode_caches(book_env):
+    first = execution_guard.fingerprint(book_env)
+    (book_env / "utils" / "__pycache__").mkdir()
+    (book_env / "utils" / "__pycache__" / "data.cpython-311.py").write_text("junk")
+    assert execution_guard.fingerprint(book_env) == first
 
 
 def test_guard_refuses_a_shared_execution_cache(tmp_path, monkeypatch):
@@ -180,7 +242,7 @@ def test_guard_refuses_a_shared_execution_cache(tmp_path, monkeypatch):
 
     monkeypatch.setenv("BOOK_QUICK", "0")
     with pytest.raises(ConfigError, match="execute.cache"):
-        _sphinx(tmp_path, tmp_path / "_build" / "html", ["myst_nb", "quick_mode_guard"],
+        _sphinx(tmp_path, tmp_path / "_build" / "html", ["myst_nb", "execution_guard"],
                 nb_execution_cache_path=str(tmp_path / "shared_cache"))
 
 
@@ -199,7 +261,7 @@ def test_guard_stops_jupyter_book_with_this_config(tmp_path):
                             capture_output=True, text=True, env=env, timeout=300)
     output = result.stdout + result.stderr
     assert result.returncode != 0, output[-2000:]
-    assert "quick_mode_guard: BOOK_QUICK=1" in output, output[-2000:]
+    assert "execution_guard: BOOK_QUICK=1" in output, output[-2000:]
     assert not (book / "_build" / "html" / "intro.html").exists()
 
 
@@ -270,3 +332,67 @@ def test_inline_scripts_are_emitted_once():
     assert scripts is same_list
     assert [(s.filename, s.attributes.get("body")) for s in scripts] == [
         ("_static/a.js", None), ("", "const X = 1"), ("_static/b.js", None), ("", "const Y = 2")]
+
+
+# ----------------------------------------------------------------------------- Colab, Binder, one repository URL
+
+
+def test_launch_buttons_for_binder_and_colab():
+    buttons = CONFIG["launch_buttons"]
+    assert buttons["binderhub_url"] == "https://mybinder.org"
+    assert buttons["colab_url"] == "https://colab.research.google.com"
+
+
+def test_binder_environment_is_light_python_311_and_quick():
+    assert (ROOT / "binder" / "runtime.txt").read_text().strip() == "python-3.11"
+    requirements = (ROOT / "binder" / "requirements.txt").read_text()
+    packages = [line.split("==")[0].strip() for line in requirements.splitlines() if line and not line.startswith("#")]
+    assert "." in packages and "tensorflow" in packages
+    assert not {"jupyter-book", "playwright", "nbmake", "pytest"} & set(packages)
+    lock = dict(line.split("==") for line in (ROOT / "requirements.lock").read_text().splitlines()
+                if "==" in line and not line.startswith("#"))
+    for line in requirements.splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.split("#")[0].strip().split("==")
+            assert lock.get(name) == version, f"binder pins {name}=={version}, the lock file {lock.get(name)}"
+    start = (ROOT / "binder" / "start").read_text()
+    assert 'BOOK_QUICK="${BOOK_QUICK:-1}"' in start and os.access(ROOT / "binder" / "start", os.X_OK)
+
+
+def test_the_repository_url_is_one_setting():
+    url = CONFIG["repository"]["url"]
+    for path in [ROOT / "pyproject.toml", ROOT / "README.md", *EXISTING_CHAPTERS]:
+        text = path.read_text(encoding="utf8")
+        for found in re.findall(r"https://github\.com/[\w.-]+/[\w.-]+", text):
+            assert found == url, f"{path.name} names {found}; _config.yml's repository.url is {url}"
+
+
+def test_python_versions_agree():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'requires-python = ">=3.11"' in pyproject
+    assert "(3, 11)" in (ROOT / "Makefile").read_text()
+
+
+def test_bibliography_is_alphabetical_and_labelled_like_the_citations():
+    from pybtex.database import parse_file
+    from pybtex.plugin import find_plugin
+
+    assert "authoryear" in (ROOT / "references.md").read_text()
+    assert CONFIG["sphinx"]["local_extensions"]["bibliography_style"] == "_ext"
+    bib = parse_file(str(ROOT / "references.bib"))
+    style = find_plugin("pybtex.style.formatting", "authoryear")()
+    formatted = list(style.format_entries(bib.entries.values()))
+    labels = {entry.key: entry.label for entry in formatted}
+    assert labels["maas2011learning"] == "Maas et al., 2011"
+    assert labels["hochreiter1997long"] == "Hochreiter and Schmidhuber, 1997"
+    assert labels["elman1990finding"] == "Elman, 1990"
+    assert labels["gers2000recurrent"] == "Gers and Schmidhuber, 2000"
+    assert len(set(labels.values())) == len(labels), "every label must name one work"
+    surnames = [bibliography_style.author_year_label(bib.entries[e.key]).split(" ")[0].strip(",").lower()
+                for e in formatted]
+    assert surnames == sorted(surnames), "entries must be sorted by author"
+    cited = set()
+    for path in [*sorted((ROOT / "chapters").glob("*.ipynb")), ROOT / "intro.md"]:
+        for keys in re.findall(r"\{cite[:a-z]*\}`([^`]+)`", path.read_text()):
+            cited.update(k.strip() for k in keys.split(","))
+    assert cited <= set(bib.entries), f"cited but not in references.bib: {sorted(cited - set(bib.entries))}"

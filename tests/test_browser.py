@@ -284,10 +284,13 @@ SOLUTIONS = """
 """
 
 
-LOCAL_LINKS = "() => [...document.querySelectorAll('a[href]')].map(a => a.href).filter(h => h.startsWith(location.origin))"
+LOCAL_LINKS = (
+    "() => [...document.querySelectorAll('a[href]')].map(a => a.href)"
+    ".filter(h => h.startsWith(location.origin))"
+)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _anchors(target: Path) -> frozenset[str]:
     return frozenset(re.findall(r'\bid="([^"]+)"', target.read_text("utf8", errors="replace")))
 
@@ -378,7 +381,9 @@ def test_search_finds_lstm(visit):
     seen = visit("search.html?q=LSTM")
     page = seen.page
     page.wait_for_function("document.querySelectorAll('#search-results ul.search li').length > 0")
-    hits = page.eval_on_selector_all("#search-results ul.search li a", "links => links.map(a => a.getAttribute('href'))")
+    hits = page.eval_on_selector_all(
+        "#search-results ul.search li a", "links => links.map(a => a.getAttribute('href'))"
+    )
     assert hits, "search for LSTM returned no links"
     assert not seen.problems(), "\n".join(seen.problems())
 

@@ -18,6 +18,7 @@ import threading
 from collections import Counter
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -42,7 +43,18 @@ def _add_file(tar: tarfile.TarFile, name: str, text: str) -> None:
     tar.addfile(info, io.BytesIO(payload))
 
 
-def make_archive(path: Path, *, reviews=None, extra=None, skip=()) -> Path:
+def movie_of(folder: str, review_id: int) -> str:
+    """The movie the fixture gives review ``review_id`` of ``folder``: two reviews per movie, per folder."""
+    return f"tt{9000000 + 100 * sorted(REVIEWS).index(folder) + review_id // 2:07d}"
+
+
+def urls_text(folder: str, items) -> str:
+    """``urls_<sub>.txt`` for a folder: line i is the movie page of review id i (as in the real archive)."""
+    n = max(int(stem.split("_")[0]) for stem, _ in items) + 1
+    return "".join(f"http://www.imdb.com/title/{movie_of(folder, i)}/usercomments\n" for i in range(n))
+
+
+def make_archive(path: Path, *, reviews=None, extra=None, skip=(), urls=True) -> Path:
     """Write a small aclImdb-shaped .tar.gz; ``extra`` is a list of TarInfo-producing callables."""
     reviews = REVIEWS if reviews is None else reviews
     with tarfile.open(path, "w:gz") as tar:
@@ -52,6 +64,9 @@ def make_archive(path: Path, *, reviews=None, extra=None, skip=()) -> Path:
                 continue
             for stem, text in items:
                 _add_file(tar, f"aclImdb/{folder}/{stem}.txt", text)
+            if urls:
+                split, sub = folder.split("/")
+                _add_file(tar, f"aclImdb/{split}/urls_{sub}.txt", urls_text(folder, items))
         for add in extra or ():
             add(tar)
     return path
@@ -75,7 +90,7 @@ def data_dir(tmp_path) -> Path:
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch):
     """Tests decide the source themselves: no IMDB_ARCHIVE, no quick mode, no data dir override."""
-    for var in (data.ARCHIVE_ENV, data.QUICK_ENV, data.DATA_DIR_ENV):
+    for var in (data.ARCHIVE_ENV, data.QUICK_ENV, data.DATA_DIR_ENV, "BOOK_SEED"):
         monkeypatch.delenv(var, raising=False)
 
 
@@ -119,7 +134,7 @@ def leftovers(data_dir: Path) -> list[str]:
 def test_load_from_local_archive(archive, data_dir, monkeypatch):
     monkeypatch.setenv(data.ARCHIVE_ENV, str(archive))
     train = load_imdb("train", data_dir=data_dir)
-    assert list(train.columns) == ["text", "label", "rating"]
+    assert list(train.columns) == ["text", "label", "rating", "movie"]
     assert len(train) == 6
     # positives first, each class ordered by numeric review id (10 after 1)
     assert train["label"].tolist() == [1, 1, 1, 0, 0, 0]
@@ -131,6 +146,12 @@ def test_load_from_local_archive(archive, data_dir, monkeypatch):
     unsup = load_imdb("unsup", data_dir=data_dir)
     assert unsup["label"].tolist() == [-1, -1] and unsup["rating"].tolist() == [0, 0]
     assert data.dataset_fingerprint(data_dir)["sha256"] == sha256(archive)
+    # every split has the movie of each review, from line <id> of its urls file
+    assert train["movie"].tolist() == [movie_of("train/pos", i) for i in (0, 1, 10)] + [
+        movie_of("train/neg", i) for i in (2, 3, 11)]
+    expected = [movie_of("test/pos", i) for i in (7, 8)] + [movie_of("test/neg", i) for i in (9, 12)]
+    assert test["movie"].tolist() == expected
+    assert unsup["movie"].tolist() == [movie_of("train/unsup", i) for i in (5, 6)]
 
 
 def test_second_call_reads_cache_without_archive(archive, data_dir, monkeypatch):
@@ -141,7 +162,7 @@ def test_second_call_reads_cache_without_archive(archive, data_dir, monkeypatch)
     monkeypatch.setattr(data, "IMDB_URL", f"http://127.0.0.1:{closed_port()}/nothing.tar.gz")
     second = load_imdb("train", data_dir=data_dir)
     pd.testing.assert_frame_equal(first, second)
-    assert (data_dir / "aclImdb" / "_parsed" / "train.jsonl").is_file()
+    assert (data_dir / "aclImdb" / "_parsed" / "v2" / "train.jsonl").is_file()
 
 
 def test_unknown_split_is_rejected(data_dir):
@@ -289,6 +310,28 @@ def test_symlink_member_is_refused(tmp_path, data_dir, monkeypatch):
     assert not (data_dir / "aclImdb").exists()
 
 
+def test_archive_without_movie_urls_is_refused(tmp_path, data_dir, monkeypatch):
+    bare = make_archive(tmp_path / "bare.tar.gz", urls=False)
+    monkeypatch.setenv(data.ARCHIVE_ENV, str(bare))
+    with pytest.raises(ImdbDataError, match="urls_pos.txt"):
+        load_imdb("train", data_dir=data_dir)
+    assert not (data_dir / "aclImdb").exists() and leftovers(data_dir) == []
+
+
+def test_malformed_url_line_names_file_and_line(tmp_path, data_dir, monkeypatch):
+    def bad_urls(tar):
+        _add_file(tar, "aclImdb/test/urls_neg.txt", "http://www.imdb.com/title/tt0000001/usercomments\nnot a url\n")
+
+    reviews = {k: v for k, v in REVIEWS.items()}
+    reviews["test/neg"] = [("0_3", "Dull."), ("1_1", "Terrible acting.")]
+    odd = make_archive(tmp_path / "odd.tar.gz", reviews=reviews, skip={"test/neg"},
+                       extra=[bad_urls, lambda tar: [_add_file(tar, f"aclImdb/test/neg/{s}.txt", t)
+                                                     for s, t in reviews["test/neg"]]])
+    monkeypatch.setenv(data.ARCHIVE_ENV, str(odd))
+    with pytest.raises(ImdbDataError, match=r"urls_neg.txt, line 2"):
+        load_imdb("test", data_dir=data_dir)
+
+
 @pytest.mark.parametrize("missing", ["test/neg", "train/unsup"])
 def test_missing_split_folder(tmp_path, data_dir, monkeypatch, missing):
     partial = make_archive(tmp_path / "partial.tar.gz", skip={missing})
@@ -335,7 +378,7 @@ def test_killed_extraction_leftovers_are_ignored_and_removed(archive, data_dir, 
 def test_half_written_parsed_cache_is_never_used(archive, data_dir, monkeypatch):
     monkeypatch.setenv(data.ARCHIVE_ENV, str(archive))
     load_imdb("test", data_dir=data_dir)
-    parsed = data_dir / "aclImdb" / "_parsed"
+    parsed = data_dir / "aclImdb" / "_parsed" / "v2"
     (parsed / "test.jsonl").unlink()
 
     def dying_dumps(*args, **kwargs):
@@ -363,13 +406,67 @@ def test_quick_mode_is_balanced_and_deterministic(archive, data_dir, monkeypatch
     assert len(load_imdb("train", data_dir=data_dir, quick=False)) == 6
 
 
-def test_quick_subset_of_a_large_frame():
+def test_quick_subset_of_a_large_frame(monkeypatch):
     frame = pd.DataFrame({"text": [f"r{i}" for i in range(1000)], "label": [i % 2 for i in range(1000)],
                           "rating": [1] * 1000})
     sub = data.quick_subset(frame, 100)
     assert len(sub) == 100 and sub["label"].value_counts().to_dict() == {0: 50, 1: 50}
     pd.testing.assert_frame_equal(sub, data.quick_subset(frame, 100))
     assert not sub.equals(data.quick_subset(frame, 100, seed=1))
+    monkeypatch.setenv("BOOK_SEED", "1")  # without a seed argument, the subset follows BOOK_SEED
+    pd.testing.assert_frame_equal(data.quick_subset(frame, 100), data.quick_subset(frame, 100, seed=1))
+
+
+# --------------------------------------------------------------------------- the validation split
+
+
+def movie_frame(n_movies: int = 300, seed: int = 0) -> pd.DataFrame:
+    """Reviews of n_movies movies, 1 to 30 each (as on IMDb), labels mixed within a movie."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for m in range(n_movies):
+        for _ in range(int(rng.integers(1, 31))):
+            rows.append({"text": f"review {len(rows)}", "label": int(rng.random() < 0.5), "rating": 1,
+                         "movie": f"tt{m:07d}"})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 42])
+def test_grouped_split_keeps_every_movie_on_one_side(seed):
+    frame = movie_frame(seed=seed)
+    part, val = data.train_validation_split(frame, 0.2, seed=seed)
+    assert data.movie_overlap(part, val) == set()
+    assert len(part) + len(val) == len(frame)
+    assert sorted(part["text"].tolist() + val["text"].tolist()) == sorted(frame["text"])
+    # stratified as far as whole movies allow: each label's share within a few reviews of its target
+    for label in (0, 1):
+        target = round((frame.label == label).sum() * 0.2)
+        assert target - 30 <= (val.label == label).sum() <= target
+
+
+def test_grouped_split_is_deterministic_and_follows_the_seed(monkeypatch):
+    frame = movie_frame()
+    first, second = data.train_validation_split(frame, seed=3), data.train_validation_split(frame, seed=3)
+    pd.testing.assert_frame_equal(first[1], second[1])
+    assert set(first[1].movie) != set(data.train_validation_split(frame, seed=4)[1].movie)
+    monkeypatch.setenv("BOOK_SEED", "4")
+    pd.testing.assert_frame_equal(data.train_validation_split(frame)[1], data.train_validation_split(frame, seed=4)[1])
+
+
+def test_split_by_review_shares_movies_and_is_exactly_stratified():
+    frame = movie_frame()
+    part, val = data.train_validation_split(frame, 0.2, seed=0, by=None)
+    assert data.movie_overlap(part, val)  # the leak the grouped split removes
+    for label in (0, 1):
+        assert (val.label == label).sum() == round((frame.label == label).sum() * 0.2)
+
+
+def test_split_rejects_bad_arguments():
+    frame = movie_frame(10)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        data.train_validation_split(frame, 1.5)
+    with pytest.raises(ValueError, match="no such column"):
+        data.train_validation_split(frame.drop(columns="movie"))
 
 
 @pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("", False)])
@@ -413,3 +510,20 @@ def test_real_archive_unsup(monkeypatch):
     monkeypatch.setenv(data.ARCHIVE_ENV, REAL_ARCHIVE)
     df = load_imdb("unsup", quick=False)
     assert len(df) == 50000 and set(df["label"]) == {-1}
+
+
+@needs_real_archive
+def test_real_archive_movies(monkeypatch):
+    monkeypatch.setenv(data.ARCHIVE_ENV, REAL_ARCHIVE)
+    train, test, unsup = (load_imdb(split, quick=False) for split in ("train", "test", "unsup"))
+    for df in (train, test, unsup):
+        assert df["movie"].str.fullmatch(r"tt\d{7}").all()
+    # Maas et al.: test movies are disjoint from training movies (one title id occurs in both)
+    assert (train.movie.nunique(), test.movie.nunique(), unsup.movie.nunique()) == (3456, 3581, 7091)
+    assert data.movie_overlap(train, test) == {"tt0406816"}
+    assert not data.movie_overlap(train, unsup) and not data.movie_overlap(test, unsup)
+    assert train.groupby("movie").size().max() == 30
+    # the first positive training review (id 0) is about the movie on line 1 of urls_pos.txt
+    assert train.movie.iloc[0] == "tt0453418"
+    part, val = data.train_validation_split(train, 0.2, seed=42)
+    assert data.movie_overlap(part, val) == set() and len(val) == 5000 and val.label.mean() == 0.5

@@ -72,3 +72,28 @@ def test_words_in_the_same_contexts_get_similar_vectors():
         nearest_words(vectors, vocab, "zzz")
     with pytest.raises(ValueError, match="smaller than the vocabulary"):
         ppmi_svd_embeddings(texts, vec, dim=len(vocab))
+
+
+def test_block_counting_matches_a_direct_count(monkeypatch):
+    import utils.embeddings as emb
+
+    rng = np.random.default_rng(0)
+    texts = [rng.integers(0, 12, size=int(rng.integers(1, 40))) for _ in range(30)]
+    naive = np.zeros((12, 12), np.float32)
+    for t in texts:
+        for i, w in enumerate(t):
+            for j, c in enumerate(t):
+                if i != j and abs(i - j) <= 3 and w > 1 and c > 1:
+                    naive[w, c] += 1.0 / abs(i - j)
+    monkeypatch.setattr(emb, "_BLOCK", 7)  # many blocks, some empty, a short last one
+    np.testing.assert_allclose(emb.cooccurrence_matrix(texts, 12, window=3), naive, rtol=1e-6)
+
+
+def test_ppmi_copies_unless_told_to_overwrite():
+    counts = np.array([[1, 4, 0], [4, 0, 2], [0, 2, 3]], dtype=np.float32)
+    kept = counts.copy()
+    out = ppmi(counts)
+    np.testing.assert_array_equal(counts, kept)
+    in_place = ppmi(counts, overwrite=True)
+    assert in_place is counts or np.shares_memory(in_place, counts)
+    np.testing.assert_allclose(in_place, out)

@@ -127,7 +127,9 @@ def test_mask_aligns_every_example_on_its_last_real_step():
 
 def test_loss_objective_uses_targets():
     rng = np.random.default_rng(4)
-    model = keras.Sequential([keras.Input((None, 3)), keras.layers.SimpleRNN(4), keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input((None, 3)), keras.layers.SimpleRNN(4), keras.layers.Dense(1, activation="sigmoid")]
+    )
     x = rng.normal(size=(5, 7, 3)).astype("float32")
     y = np.array([1, 0, 1, 1, 0], "float32")
     with_loss = gradient_norms_by_distance(model, x, y, reduce=None)
@@ -235,7 +237,9 @@ def test_fit_with_gradient_log_records_every_step_before_clipping():
     rng = np.random.default_rng(7)
     x = rng.normal(size=(64, 5, 2)).astype("float32")
     y = (x[:, 0, 0] > 0).astype("float32")
-    model = keras.Sequential([keras.Input((None, 2)), keras.layers.SimpleRNN(4), keras.layers.Dense(1, activation="sigmoid")])
+    model = keras.Sequential(
+        [keras.Input((None, 2)), keras.layers.SimpleRNN(4), keras.layers.Dense(1, activation="sigmoid")]
+    )
     log = fit_with_gradient_log(model, x, y, optimizer=keras.optimizers.SGD(0.0, global_clipnorm=1e-6),
                                 epochs=2, batch_size=16)
     assert log["loss"].shape == log["grad_norm"].shape == (8,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from utils import make_vectorizer, setup
+from utils import make_vectorizer, predict_probabilities, setup
 from utils.models import POOLINGS, LSTMConfig, build_lstm_classifier, export_text_model, train_classifier
 
 SMALL = LSTMConfig(vocab_size=40, embed_dim=6, units=3, pretrained=False, lr_schedule="constant", max_length=12)
@@ -73,12 +73,22 @@ def test_train_classifier_learns_a_toy_task_and_exports_to_strings():
     assert probs[0] > 0.5 > probs[1] and 0.0 <= probs[2] <= 1.0
 
 
-def test_validation_only_at_the_end_cannot_early_stop():
+def test_validation_probabilities_keep_the_order_of_the_texts():
+    setup(seed=0, verbose=False)
+    good = ["good film", "great acting and a good good story, good fun all the way", "good"] * 6
+    bad = ["bad", "awful acting and a bad bad story, a mess all the way", "bad film"] * 6
+    texts, labels = good + bad, [1] * 18 + [0] * 18
     vec = make_vectorizer(40)
-    vec.adapt(["good film", "bad film"])
-    with pytest.raises(ValueError, match="validate_every_epoch"):
-        train_classifier(SMALL, ["good film"], [1], ["bad film"], [0], vectorizer=vec, patience=1,
-                         validate_every_epoch=False)
+    vec.adapt(texts)
+    config = SMALL.replace(lr_schedule="cosine", epochs=4, learning_rate=0.02, batch_size=4)
+    result = train_classifier(config, texts, labels, texts, labels, vectorizer=vec, patience=1, verbose=False)
+    assert result.val_probs.shape == (36,)
+    one_by_one = np.array([float(result.model.predict(vec(np.array([t], dtype=object))[:, :12], verbose=0)[0, 0])
+                           for t in texts])
+    np.testing.assert_allclose(result.val_probs, one_by_one, atol=1e-5)
+    assert result.val_accuracy == float(np.mean((result.val_probs > 0.5) == (np.array(labels) == 1)))
+    assert 1 <= result.best_epoch <= len(result.epoch_seconds)
+    assert predict_probabilities(result.model, [], vec).shape == (0,)
 
 
 def test_export_averages_an_ensemble():

@@ -13,7 +13,16 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import utils  # noqa: E402
-from utils import EpochLogger, keras, make_vectorizer, plot_history, setup, standardize, tf  # noqa: E402
+from utils import (  # noqa: E402
+    EpochLogger,
+    config,  # noqa: E402
+    keras,
+    make_vectorizer,
+    plot_history,
+    setup,
+    standardize,
+    tf,
+)
 
 
 def test_import_utils_is_cheap_and_has_no_side_effects():
@@ -121,3 +130,48 @@ def test_glue_stores_numpy_scalars_as_plain_numbers(monkeypatch):
     glue("x", np.float64(0.5))
     glue("n", np.int64(3))
     assert type(seen["x"]) is float and type(seen["n"]) is int
+
+
+def test_glue_without_myst_nb_prints_the_value(monkeypatch, capsys):
+    import builtins
+
+    from utils import glue, glue_markdown
+
+    real_import = builtins.__import__
+
+    def no_myst_nb(name, *args, **kwargs):
+        if name.startswith("myst_nb"):
+            raise ImportError("no myst-nb here")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_myst_nb)
+    assert glue("n_reviews", np.int64(25000)) is None
+    glue("share", 0.91234)
+    glue_markdown("verdict", "**adopted**")
+    assert capsys.readouterr().out.splitlines() == ["n_reviews: 25,000", "share: 0.9123", "verdict: **adopted**"]
+
+
+def test_setup_follows_book_seed(monkeypatch, capsys):
+    from utils import config
+
+    monkeypatch.setenv("BOOK_SEED", "7")
+    try:
+        assert setup(verbose=True).seed == 7 and config.book_seed() == 7
+        assert "seed 7" in capsys.readouterr().out
+        assert setup(seed=3, verbose=False).seed == 3 and config.book_seed() == 3  # an explicit seed wins
+        monkeypatch.setenv("BOOK_SEED", "seven")
+        config.use_seed(None)
+        with pytest.raises(ValueError, match="BOOK_SEED"):
+            setup(verbose=False)
+    finally:
+        config.use_seed(None)
+
+
+def test_the_build_seed_is_the_environment_s_even_after_setup_chose_another(monkeypatch):
+    # the execution cache is keyed on the seed a build runs with, not on one a notebook passed to setup()
+    monkeypatch.setenv("BOOK_SEED", "7")
+    config.use_seed(123)
+    assert config.book_seed() == 123
+    assert config.environment_seed() == 7
+    monkeypatch.delenv("BOOK_SEED")
+    assert config.environment_seed() == config.DEFAULT_SEED

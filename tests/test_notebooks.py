@@ -1,8 +1,8 @@
 """House rules for the chapter notebooks that can be checked without running them.
 
 Running them is nbmake's job (`make notebooks`); these checks keep the
-committed files honest: no outputs, in the table of contents, one import line,
-setup() called, a summary and exercises with hidden solutions.
+committed files honest: no outputs, in the table of contents, one setup cell
+(`import utils as book`, `mode = book.setup()`), a summary and exercises with hidden solutions.
 """
 
 from __future__ import annotations
@@ -59,21 +59,48 @@ def test_committed_without_outputs(path):
     assert nb["metadata"].get("kernelspec", {}).get("name") == "python3"
 
 
+SETUP_IMPORT = "import utils as book"
+REPOSITORY = yaml.safe_load((ROOT / "_config.yml").read_text())["repository"]["url"]
+COLAB_CELL = f"""# On Colab only: install the book's helper package (elsewhere this cell does nothing).
+import sys
+
+if "google.colab" in sys.modules:
+    %pip install --quiet "lstm-sentiment-book @ git+{REPOSITORY}"
+"""
+
+
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
-def test_one_import_line_from_utils_and_setup(path):
-    code = "\n".join(_cells(path, "code"))
-    imports = [line for line in code.splitlines() if re.match(r"\s*(import|from)\s+\S+", line)]
-    assert len(imports) == 1 and imports[0].startswith("from utils import "), (
-        f"{path.name}: expected one `from utils import ...` line, found {imports}"
+def test_first_code_cell_installs_the_package_on_colab_only(path):
+    first = _cells(path, "code")[0].strip()
+    assert first == COLAB_CELL.strip(), f"{path.name}: the first code cell must be the Colab cell"
+
+LIBRARIES = re.compile(r"from utils import (\w+)(, \w+)*(\s+#.*)?$")
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_setup_cell_imports_the_book_and_calls_setup(path):
+    """`import utils as book`, at most one `from utils import <libraries>` line, `mode = book.setup()`; nothing else."""
+    code = "\n".join(_cells(path, "code")[1:])  # after the Colab cell
+    imports = [line.strip() for line in code.splitlines() if re.match(r"\s*(import|from)\s+\S+", line)]
+    assert imports and imports[0] == SETUP_IMPORT, (
+        f"{path.name}: the first import must be `{SETUP_IMPORT}`, found {imports}"
     )
+    others = imports[1:]
+    assert len(others) <= 1 and all(LIBRARIES.match(line) for line in others), (
+        f"{path.name}: besides `{SETUP_IMPORT}`, only one `from utils import np, pd, ...` line is allowed: {others}")
+    if others:
+        names = set(re.findall(r"\w+", others[0].split("#")[0])) - {"from", "utils", "import"}
+        libraries = {"keras", "np", "pd", "plt", "sns", "tf"}
+        assert names <= libraries, f"{path.name}: import helpers as book.<name>: {names}"
     assert "sys.path" not in code, f"{path.name} edits sys.path"
-    assert re.search(r"^mode = setup\(", code, re.M), f"{path.name} does not call `mode = setup(...)`"
+    assert re.search(r"^mode = book\.setup\(", code, re.M), f"{path.name} does not call `mode = book.setup(...)`"
 
 
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_title_summary_and_exercises(path):
     markdown = "\n".join(_cells(path, "markdown"))
-    assert re.match(r"\(ch-[a-z0-9-]+\)=\n# ", _cells(path, "markdown")[0]), f"{path.name}: first cell needs a label and a title"
+    first = _cells(path, "markdown")[0]
+    assert re.match(r"\(ch-[a-z0-9-]+\)=\n# ", first), f"{path.name}: first cell needs a label and a title"
     for heading in ("## Overview", "## Setup", "## Summary", "## Exercises"):
         assert heading in markdown, f"{path.name} has no '{heading}' section"
     exercises = re.findall(r":label: (ex-[\w-]+)", markdown)

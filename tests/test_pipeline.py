@@ -16,15 +16,21 @@ def _frame(n_pos=60, n_neg=40):
     )
 
 
-def test_split_is_stratified_disjoint_and_seeded():
+def test_random_split_is_stratified_disjoint_and_seeded():
+    # by=None: reviews drawn one by one (chapter 05's leak experiment); the movie-grouped split is in test_data.py
     df = _frame()
-    train, val = train_validation_split(df, 0.25, seed=3)
+    train, val = train_validation_split(df, 0.25, seed=3, by=None)
     assert len(train) + len(val) == len(df) and len(val) == 25
     assert val["label"].sum() == 15  # 25% of 60 positives
     assert set(train["text"]).isdisjoint(val["text"])
-    again_train, again_val = train_validation_split(df, 0.25, seed=3)
+    again_train, again_val = train_validation_split(df, 0.25, seed=3, by=None)
     pd.testing.assert_frame_equal(val, again_val)
-    assert not val.equals(train_validation_split(df, 0.25, seed=4)[1])
+    assert not val.equals(train_validation_split(df, 0.25, seed=4, by=None)[1])
+
+
+def test_grouped_split_needs_the_movie_column():
+    with pytest.raises(ValueError, match="movie"):
+        train_validation_split(_frame(), 0.25, seed=3)
 
 
 @pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 2])

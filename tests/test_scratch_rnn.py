@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from _helpers import TOL, keras_layer, max_diff, mixed_padding_mask
+from _helpers import TOL, keras_twin, mixed_padding_mask
+from _helpers import max_abs_diff as max_diff
 from _helpers import random_case as _random_case
+
 from utils._tf import keras
 from utils.scratch import RNNParams, padding_mask, rnn_cell, rnn_forward
 
@@ -23,7 +24,7 @@ SHAPES = [  # (batch, time, input_dim, units)
 
 
 def keras_rnn(p: RNNParams, **kwargs) -> keras.layers.SimpleRNN:
-    return keras_layer(keras.layers.SimpleRNN, p, **kwargs)
+    return keras_twin(p, **kwargs)
 
 
 def random_case(batch, time, input_dim, units, seed=0):

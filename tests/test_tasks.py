@@ -111,6 +111,27 @@ def test_build_lag_model_shapes_and_kwargs():
         build_lag_model("rnn", units=4)
 
 
+def test_clipping_per_tensor_by_default_or_of_the_whole_gradient():
+    default = build_lag_model("simple_rnn", units=3)
+    assert default.optimizer.clipnorm == 1.0 and default.optimizer.global_clipnorm is None  # unchanged default
+    whole = build_lag_model("simple_rnn", units=3, clipnorm=None, global_clipnorm=0.5)
+    assert whole.optimizer.clipnorm is None and whole.optimizer.global_clipnorm == 0.5
+    with pytest.raises(ValueError, match="clipnorm=None"):
+        build_lag_model("simple_rnn", units=3, global_clipnorm=1.0)  # clipnorm=1.0 by default: both would apply
+    # The two rules on gradients of norms 3 and 4 (joint norm 5), through Keras' own clipping step:
+    grads = [np.array([[3.0, 0.0], [0.0, 0.0]], "float32"), np.array([0.0, 4.0, 0.0], "float32")]
+    tensors = [keras.ops.convert_to_tensor(g) for g in grads]
+    per_tensor = [np.asarray(g) for g in default.optimizer._clip_gradients(tensors)]
+    np.testing.assert_allclose(per_tensor[0], grads[0] / 3, rtol=1e-6)  # each tensor to norm 1 on its own:
+    np.testing.assert_allclose(per_tensor[1], grads[1] / 4, rtol=1e-6)  # the direction of the whole changes
+    joint = [np.asarray(g) for g in whole.optimizer._clip_gradients(tensors)]
+    for before, after in zip(grads, joint):  # all together to joint norm 0.5: one factor, same direction
+        np.testing.assert_allclose(after, before * 0.1, rtol=1e-6)
+    task = make_lag_task(2, n_train=64, n_val=16, n_test=16, seed=1)
+    run = train_lag_model(task, "simple_rnn", units=3, epochs=1, clipnorm=None, global_clipnorm=0.5, keep_model=True)
+    assert run.model.optimizer.global_clipnorm == 0.5 and run.model.optimizer.clipnorm is None
+
+
 def test_training_is_reproducible_and_learns_a_short_lag():
     task = make_lag_task(2, n_train=512, n_val=128, n_test=256, seed=1)
     first = train_lag_model(task, "lstm", units=8, epochs=12, batch_size=32, learning_rate=1e-2, seed=5)

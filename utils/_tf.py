@@ -43,8 +43,8 @@ def _stderr_fd_silenced():
 
 
 with _stderr_fd_silenced():
-    import tensorflow as tf
     import keras
+    import tensorflow as tf
 
     # Touch the device list now: this is where TF probes for CUDA and logs
     # "failed call to cuInit" on a machine without a GPU.

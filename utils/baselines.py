@@ -48,7 +48,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from utils._tf import keras, tf
+from utils.config import book_seed
 from utils.text import make_vectorizer
+
+__all__ = ["BASELINES", "build_bow_baseline", "fit_baseline", "BaselineResult", "predict_baseline",
+    "evaluate_baseline", "majority_class_accuracy", "feature_names"]
 
 MODES = ("multi_hot", "count", "tf_idf")
 """Bag-of-words encodings a baseline can use (``TextVectorization`` output modes)."""
@@ -97,7 +101,9 @@ def _check_options(mode: str, ngrams: int, max_tokens: int) -> None:
     if mode not in MODES:
         raise ValueError(f"mode must be one of {MODES}, not {mode!r}.")
     if isinstance(ngrams, bool) or not isinstance(ngrams, (int, np.integer)) or ngrams < 1:
-        raise ValueError(f"ngrams must be a positive integer (1 = single words, 2 = words and word pairs), not {ngrams!r}.")
+        raise ValueError(
+            f"ngrams must be a positive integer (1 = single words, 2 = words and word pairs), not {ngrams!r}."
+        )
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)) or max_tokens < 3:
         raise ValueError(
             f"max_tokens must be an integer of at least 3 (two slots are reserved), not {max_tokens!r}."
@@ -274,7 +280,7 @@ def fit_baseline(
     epochs: int = 20,
     patience: int = 2,
     batch_size: int = 256,
-    seed: int = 0,
+    seed: int | None = None,
     callbacks: list | None = None,
     name: str | None = None,
 ) -> BaselineResult:
@@ -297,6 +303,7 @@ def fit_baseline(
     if len(np.unique(train_y)) < 2:
         raise ValueError("train_labels hold a single class: a classifier needs positive and negative reviews.")
 
+    seed = book_seed(seed)
     seconds = {}
     start = time.perf_counter()
     model = build_bow_baseline(

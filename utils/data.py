@@ -10,8 +10,9 @@ that makes it safe and fast:
 * **Cache.** The archive is extracted once to ``<data_dir>/aclImdb``; each split
   is then parsed once into ``<data_dir>/aclImdb/_parsed/<split>.jsonl``, so a
   second call takes about a second. The default data directory is ``data/`` at
-  the repository root (git-ignored); the ``data_dir`` argument or the
-  ``IMDB_DATA_DIR`` environment variable overrides it.
+  the repository root (git-ignored), or in the current folder when the package
+  is installed outside a checkout (:func:`utils.config.data_dir`); the
+  ``data_dir`` argument or the ``IMDB_DATA_DIR`` environment variable overrides it.
 * **Nothing half-written is ever trusted.** Downloads go to a ``.part`` file that
   is renamed only after the checksum matches; extraction goes to a temporary
   directory renamed into place only after the layout has been checked; parsed
@@ -19,6 +20,10 @@ that makes it safe and fast:
   therefore leaves nothing that a later run mistakes for a complete cache.
 * **Safe extraction.** Members with absolute paths, ``..`` components, links or
   device files are refused before anything is written.
+* **Movies.** Every review carries the IMDb title id of the movie it is about
+  (``movie``, e.g. ``tt0064354``), read from the archive's ``urls_*.txt``
+  files. IMDb's test movies are disjoint from its training movies, so
+  :func:`train_validation_split` holds out whole movies too.
 * **Quick mode.** With ``BOOK_QUICK=1`` (or ``quick=True``) a deterministic,
   class-balanced subset is returned so that CI runs stay fast.
 
@@ -44,6 +49,11 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 
+from utils import config
+from utils.config import DATA_DIR_ENV, QUICK_ENV, book_seed, quick_mode  # noqa: F401  (env names: for tests)
+
+__all__ = ["ImdbDataError", "SPLITS", "dataset_fingerprint", "load_imdb", "movie_overlap", "train_validation_split"]
+
 IMDB_URL = "https://ai.stanford.edu/~amaas/data/sentiment/aclImdb_v1.tar.gz"
 """Where the official archive lives (Maas et al., 2011)."""
 
@@ -51,19 +61,21 @@ IMDB_SHA256 = "c40f74a18d3b61f90feba1e17730e0d38e8b97c05fde7008942e91923d1658fe"
 """SHA-256 of the official ``aclImdb_v1.tar.gz`` (84,125,825 bytes)."""
 
 ARCHIVE_ENV = "IMDB_ARCHIVE"
-DATA_DIR_ENV = "IMDB_DATA_DIR"
-QUICK_ENV = "BOOK_QUICK"
 
 SPLITS = ("train", "test", "unsup")
 REQUIRED_DIRS = ("train/pos", "train/neg", "train/unsup", "test/pos", "test/neg")
+URL_FILES = {"train": ("urls_pos.txt", "urls_neg.txt", "urls_unsup.txt"), "test": ("urls_pos.txt", "urls_neg.txt")}
+"""Line ``i`` of ``<split>/urls_<sub>.txt`` is the IMDb page of the movie that review id ``i`` is about."""
+COLUMNS = ("text", "label", "rating", "movie")
 QUICK_SIZES = {"train": 2000, "test": 2000, "unsup": 1000}
 """Rows per split in quick mode (half per class for the labelled splits)."""
 
 _ARCHIVE_NAME = "aclImdb_v1.tar.gz"
 _TOP = "aclImdb"
-_PARSED = "_parsed"
+_PARSED = "_parsed/v2"  # v2: rows carry the movie id (v1 caches, without it, are ignored)
 _SOURCE = "_source.json"
 _FILE_RE = re.compile(r"^(\d+)_(\d+)\.txt$")
+_MOVIE_RE = re.compile(r"/title/(tt\d+)")
 
 
 class ImdbDataError(RuntimeError):
@@ -77,23 +89,8 @@ class ImdbDataError(RuntimeError):
 
 
 def default_data_dir() -> Path:
-    """``$IMDB_DATA_DIR`` if set, else ``data/`` at the repository root."""
-    env = os.environ.get(DATA_DIR_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parent.parent / "data"
-
-
-def quick_mode(quick: bool | None = None) -> bool:
-    """Resolve the quick-mode flag: an explicit argument wins, else ``$BOOK_QUICK``."""
-    if quick is not None:
-        return bool(quick)
-    raw = os.environ.get(QUICK_ENV, "").strip().lower()
-    if raw in ("", "0", "false", "no", "off"):
-        return False
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    raise ValueError(f"{QUICK_ENV}={raw!r} is not understood: use BOOK_QUICK=1 for quick mode or 0 / unset for full mode.")
+    """``$IMDB_DATA_DIR`` if set, else ``data/`` in the repository (or, outside a checkout, in the current folder)."""
+    return config.data_dir()
 
 
 # --------------------------------------------------------------------------- download
@@ -259,9 +256,12 @@ def _check_member(member: tarfile.TarInfo) -> None:
 
 def _check_layout(root: Path) -> None:
     missing = [d for d in REQUIRED_DIRS if not (root / d).is_dir() or not any((root / d).glob("*.txt"))]
+    missing += [f"{split}/{name}" for split, names in URL_FILES.items() for name in names
+                if not (root / split / name).is_file()]
     if missing:
         raise ImdbDataError(
-            f"The archive does not have the IMDb layout: missing or empty {', '.join(_TOP + '/' + m for m in missing)}. "
+            "The archive does not have the IMDb layout: missing or empty "
+            f"{', '.join(_TOP + '/' + m for m in missing)}. "
             f"Is it really {_ARCHIVE_NAME}? Check {ARCHIVE_ENV} or delete the file to download it again."
         )
 
@@ -329,12 +329,28 @@ def dataset_fingerprint(data_dir: str | os.PathLike | None = None) -> dict:
 # --------------------------------------------------------------------------- parsing
 
 
+def _movie_ids(root: Path, folder_split: str, sub: str) -> list[str]:
+    """The IMDb title id of every line of ``<folder_split>/urls_<sub>.txt`` (line i: review id i)."""
+    path = root / folder_split / f"urls_{sub}.txt"
+    movies = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        match = _MOVIE_RE.search(line)
+        if match is None:
+            raise ImdbDataError(
+                f"{path}, line {number}: {line.strip()[:80]!r} is not an IMDb movie address (.../title/tt.../). "
+                f"Is the archive the official {_ARCHIVE_NAME}? Remove {root} and run again."
+            )
+        movies.append(match.group(1))
+    return movies
+
+
 def _read_split(root: Path, split: str) -> pd.DataFrame:
     parts = [("unsup", -1)] if split == "unsup" else [("pos", 1), ("neg", 0)]
     folder_split = "train" if split == "unsup" else split
-    texts, labels, ratings = [], [], []
+    columns = {name: [] for name in COLUMNS}
     for sub, label in parts:
         folder = root / folder_split / sub
+        movies = _movie_ids(root, folder_split, sub)
         entries = []
         for path in folder.iterdir():
             match = _FILE_RE.match(path.name)
@@ -343,48 +359,69 @@ def _read_split(root: Path, split: str) -> pd.DataFrame:
             entries.append((int(match.group(1)), int(match.group(2)), path))
         if not entries:
             raise ImdbDataError(f"No reviews found in {folder}. Remove {root} and run again.")
-        for _, rating, path in sorted(entries):
-            texts.append(path.read_text(encoding="utf-8"))
-            labels.append(label)
-            ratings.append(rating)
+        for review_id, rating, path in sorted(entries):
+            if review_id >= len(movies):
+                raise ImdbDataError(
+                    f"{path.name} has no line in {folder_split}/urls_{sub}.txt ({len(movies)} lines): the archive "
+                    f"is incomplete. Remove {root} and run again."
+                )
+            columns["text"].append(path.read_text(encoding="utf-8"))
+            columns["label"].append(label)
+            columns["rating"].append(rating)
+            columns["movie"].append(movies[review_id])
+    return _frame(columns)
+
+
+def _frame(columns: dict) -> pd.DataFrame:
     return pd.DataFrame(
-        {"text": pd.Series(texts, dtype=object), "label": np.asarray(labels, dtype=np.int64),
-         "rating": np.asarray(ratings, dtype=np.int64)}
+        {"text": pd.Series(columns["text"], dtype=object), "label": np.asarray(columns["label"], dtype=np.int64),
+         "rating": np.asarray(columns["rating"], dtype=np.int64), "movie": pd.Series(columns["movie"], dtype=object)}
     )
 
 
-def _write_cache(df: pd.DataFrame, path: Path) -> None:
+def write_atomically(path: str | os.PathLike, write) -> Path:
+    """Call ``write(tmp)`` on a temporary file beside ``path``, then rename it to ``path``; return ``path``.
+
+    The book's one atomic write: a reader never sees a half-written file, and if ``write`` fails (or the
+    run is interrupted) the temporary file is removed and an earlier ``path`` is left as it was.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            for text, label, rating in zip(df["text"], df["label"], df["rating"]):
-                out.write(json.dumps([text, int(label), int(rating)], ensure_ascii=False))
-                out.write("\n")
+        write(Path(tmp))
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return path
+
+
+def _write_cache(df: pd.DataFrame, path: Path) -> None:
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as out:
+            for text, label, rating, movie in zip(df["text"], df["label"], df["rating"], df["movie"]):
+                out.write(json.dumps([text, int(label), int(rating), movie], ensure_ascii=False))
+                out.write("\n")
+
+    write_atomically(path, write)
 
 
 def _read_cache(path: Path) -> pd.DataFrame:
     with open(path, encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle]
-    texts, labels, ratings = zip(*rows) if rows else ((), (), ())
-    return pd.DataFrame(
-        {"text": pd.Series(list(texts), dtype=object), "label": np.asarray(labels, dtype=np.int64),
-         "rating": np.asarray(ratings, dtype=np.int64)}
-    )
+    return _frame(dict(zip(COLUMNS, map(list, zip(*rows)))) if rows else {name: [] for name in COLUMNS})
 
 
-def quick_subset(df: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
-    """A deterministic subset of ``n`` rows, balanced across the labels present.
+def quick_subset(df: pd.DataFrame, n: int, seed: int | None = None) -> pd.DataFrame:
+    """A deterministic subset of ``n`` rows, balanced across the labels present (``seed``: default ``$BOOK_SEED``).
 
     Rows keep their original order, so the subset of a sorted frame is sorted.
     """
     labels = sorted(df["label"].unique())
     per_label = n // len(labels)
-    rng = np.random.RandomState(seed)
+    rng = np.random.default_rng(book_seed(seed))
     keep = []
     for label in labels:
         idx = np.flatnonzero(df["label"].to_numpy() == label)
@@ -394,26 +431,54 @@ def quick_subset(df: pd.DataFrame, n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def train_validation_split(
-    df: pd.DataFrame, validation_fraction: float = 0.2, *, seed: int = 0
+    df: pd.DataFrame, validation_fraction: float = 0.2, *, seed: int | None = None, by: str | None = "movie"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Hold out a stratified, seeded validation set from a labelled split (normally ``train``).
+    """Hold out a validation split from a labelled split (normally ``train``): ``(training part, validation)``.
 
-    The IMDb test split is never used for choosing anything; this is what
-    the book tunes on instead. Each label keeps its share in both parts. Rows
-    keep their original relative order.
+    ``by="movie"`` (the default) keeps all reviews of a movie on the same side,
+    as IMDb's own train/test split does, so that validation measures what the
+    test set measures: reviews of movies the model has not read about. Movies
+    are visited in a random order (``seed``; default ``$BOOK_SEED``), and a
+    movie goes to validation if that keeps every label within its share
+    (``validation_fraction`` of that label's reviews): the split is stratified
+    by label as far as whole movies allow. ``by=None`` holds out single reviews
+    instead, stratified exactly; its validation reviews share movies with the
+    training part (a leak: the book uses it only to measure the leak). Rows
+    keep their original order.
     """
     if not 0.0 < validation_fraction < 1.0:
         raise ValueError(f"validation_fraction must be between 0 and 1, got {validation_fraction}")
-    rng = np.random.RandomState(seed)
+    rng = np.random.default_rng(book_seed(seed))
     labels = df["label"].to_numpy()
-    held_out = []
-    for label in np.unique(labels):
-        idx = np.flatnonzero(labels == label)
-        n_val = int(round(len(idx) * validation_fraction))
-        held_out.append(rng.choice(idx, size=n_val, replace=False))
+    classes = np.unique(labels)
+    target = {label: int(round(np.sum(labels == label) * validation_fraction)) for label in classes}
     is_val = np.zeros(len(df), dtype=bool)
-    is_val[np.concatenate(held_out)] = True
+    if by is None:
+        for label in classes:
+            idx = np.flatnonzero(labels == label)
+            is_val[rng.choice(idx, size=target[label], replace=False)] = True
+    else:
+        if by not in df.columns:
+            raise ValueError(f"cannot group by {by!r}: the frame has no such column (columns: {list(df.columns)}).")
+        codes, _ = pd.factorize(df[by], sort=True)
+        order = np.argsort(codes, kind="stable")
+        groups = np.split(order, np.flatnonzero(np.diff(codes[order])) + 1) if len(df) else []
+        taken = dict.fromkeys(classes, 0)
+        for g in rng.permutation(len(groups)):
+            rows = groups[g]
+            counts = {label: int(np.sum(labels[rows] == label)) for label in classes}
+            if all(taken[label] + counts[label] <= target[label] for label in classes):
+                is_val[rows] = True
+                for label in classes:
+                    taken[label] += counts[label]
+                if taken == target:
+                    break
     return df[~is_val].reset_index(drop=True), df[is_val].reset_index(drop=True)
+
+
+def movie_overlap(a: pd.DataFrame, b: pd.DataFrame) -> set:
+    """The movies that have reviews in both frames (none, for the two sides of a split made with ``by="movie"``)."""
+    return set(a["movie"]) & set(b["movie"])
 
 
 def load_imdb(
@@ -437,9 +502,10 @@ def load_imdb(
     -------
     pandas.DataFrame
         Columns ``text`` (str, the raw review, ``<br />`` markup included),
-        ``label`` (int: 1 positive, 0 negative, -1 unlabelled) and ``rating``
-        (int: the star rating from the file name, 0 for unlabelled). Rows are
-        ordered by label (positive first) and then by review id.
+        ``label`` (int: 1 positive, 0 negative, -1 unlabelled), ``rating``
+        (int: the star rating from the file name, 0 for unlabelled) and
+        ``movie`` (str: the IMDb title id of the movie, e.g. ``tt0064354``).
+        Rows are ordered by label (positive first) and then by review id.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}.")

@@ -8,7 +8,13 @@ with it; the same function draws an LSTM by passing two states::
 
     draw_unrolled(states=("c", "h"), cell_label="LSTM", param_label=r"$W_{x*}, W_{h*}, b_*$")
 
-The drawing is schematic: it shows which quantity feeds which, not numbers.
+:func:`draw_lstm_cell` opens one LSTM step (chapter 4): the cell state runs
+straight through the top, touched only by the forget gate's product and the
+gated write; the four small layers (three sigmoid gates and the tanh candidate)
+read ``x_t`` and ``h_{t-1}`` at the bottom; ``h_t = o_t * tanh(c_t)`` leaves
+to the right and upwards.
+
+The drawings are schematic: they show which quantity feeds which, not numbers.
 """
 
 from __future__ import annotations
@@ -16,7 +22,9 @@ from __future__ import annotations
 import numbers
 
 import matplotlib.pyplot as plt
-from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+
+__all__ = ["draw_unrolled", "draw_lstm_cell"]
 
 _BOX_W, _BOX_H = 1.0, 0.9  # size of one cell
 _GAP = 1.05  # horizontal space between two cells (where the state arrow runs)
@@ -191,4 +199,129 @@ def draw_unrolled(
         right_edge = x + 1.1
     ax.set_xlim(-0.1, right_edge)
     ax.set_ylim(-2.6, 1.75)
+    return ax.figure
+
+
+# --------------------------------------------------------------------------- one LSTM step
+
+_GATE_COLOR = "#fde2c8"  # the four small layers (each with its own weights)
+_OP_RADIUS = 0.28  # the element-wise operations: circles
+
+
+def _node(ax, center, label, *, radius=_OP_RADIUS, fontsize=12):
+    """An element-wise operation: a white circle with its symbol."""
+    ax.add_patch(Circle(center, radius, facecolor="white", edgecolor="0.2", lw=1.2, zorder=3))
+    ax.text(*center, label, ha="center", va="center", fontsize=fontsize, zorder=4)
+
+
+def _line(ax, xs, ys, color="0.15"):
+    ax.plot(xs, ys, color=color, lw=1.2, solid_capstyle="butt", zorder=1)
+
+
+def draw_lstm_cell(*, ax=None, weights_note: bool = True):
+    """Draw one LSTM step: ``c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t`` and ``h_t = o_t ⊙ tanh(c_t)``.
+
+    The cell state enters on the left (``c_{t-1}``) and runs straight through
+    the top of the cell to ``c_t`` on the right; on the way it is multiplied by
+    the forget gate ``f_t`` and the gated candidate ``i_t ⊙ g_t`` is added to
+    it, nothing else. Below it, ``x_t`` (from below) and ``h_{t-1}`` (from the
+    left) feed four small layers: the gates ``f_t``, ``i_t``, ``o_t`` (sigmoids)
+    and the candidate ``g_t`` (tanh). The new hidden state
+    ``h_t = o_t ⊙ tanh(c_t)`` leaves to the right (to the next step) and
+    upwards (to the next layer or the read-out). Every flow runs left to right
+    or bottom to top.
+
+    Parameters
+    ----------
+    ax:
+        A matplotlib Axes to draw into; a new figure is made when ``None``.
+    weights_note:
+        Write under the cell that every shaded box (the three σ gates and
+        the tanh candidate) is a layer with its own ``W_x·, W_h·, b_·``; the
+        white tanh box, applied to ``c_t``, has no weights.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.6, 4.6))
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    r = _OP_RADIUS
+    c_y, bus_y, gate_y = 5.45, 1.0, 2.3  # heights: the cell-state path, the input bus, the gate boxes
+    gate_w, gate_h = 0.95, 0.62
+    x_f, x_i, x_g, x_o, x_out = 1.9, 3.55, 4.85, 6.45, 8.15  # columns
+    up_x = 10.95  # where h_t turns upwards (right of the end of the c_t arrow)
+
+    # The cell itself.
+    ax.add_patch(FancyBboxPatch((0.0, 0.0), 9.9, 6.3, boxstyle="round,pad=0.02,rounding_size=0.3",
+                                facecolor=_CELL_COLOR, edgecolor="0.2", lw=1.2, zorder=0))
+
+    # ---------------------------------------------------------------- the cell-state path (top)
+    _line(ax, [-1.0, x_f - r], [c_y, c_y])
+    _node(ax, (x_f, c_y), r"$\times$")
+    _line(ax, [x_f + r, x_g - r], [c_y, c_y])
+    _node(ax, (x_g, c_y), "$+$")
+    _arrow(ax, (x_g + r, c_y), (10.45, c_y))
+    ax.text(-1.05, c_y, "$c_{t-1}$", ha="right", va="center", fontsize=12)
+    ax.text(10.5, c_y, "$c_t$", ha="left", va="center", fontsize=12)
+    ax.text((x_f + x_g) / 2, c_y + 0.12, r"$f_t \odot c_{t-1}$", ha="center", va="bottom", fontsize=9.5)
+    ax.text(0.25, 6.05, "cell state", ha="left", va="center", fontsize=8.5, color="0.35", style="italic")
+
+    # ---------------------------------------------------------------- inputs: h_{t-1} from the left, x_t from below
+    x_join = 0.85
+    _arrow(ax, (-1.0, bus_y), (x_join, bus_y))
+    ax.text(-1.05, bus_y, "$h_{t-1}$", ha="right", va="center", fontsize=12)
+    _arrow(ax, (x_join, -1.0), (x_join, bus_y))
+    ax.text(x_join, -1.05, "$x_t$", ha="center", va="top", fontsize=12)
+    ax.plot([x_join], [bus_y], "o", color="0.15", ms=4, zorder=2)
+    _line(ax, [x_join, x_o], [bus_y, bus_y])
+
+    # ---------------------------------------------------------------- the four layers
+    for x, symbol in ((x_f, r"$\sigma$"), (x_i, r"$\sigma$"), (x_g, r"$\tanh$"), (x_o, r"$\sigma$")):
+        _arrow(ax, (x, bus_y), (x, gate_y - gate_h / 2))
+        _box(ax, (x, gate_y), symbol, color=_GATE_COLOR, width=gate_w, height=gate_h,
+             fontsize=11 if symbol == r"$\sigma$" else 10)
+    top = gate_y + gate_h / 2
+    label = dict(ha="left", va="center", fontsize=11)
+    # forget gate: straight up into the product on the cell path
+    _arrow(ax, (x_f, top), (x_f, c_y - r))
+    ax.text(x_f + 0.12, (top + c_y) / 2, "$f_t$", **label)
+    # input gate and candidate: their product is the write
+    w_y = 3.7
+    _line(ax, [x_i, x_i], [top, w_y])
+    _arrow(ax, (x_i, w_y), (x_g - r, w_y))
+    ax.text(x_i - 0.12, (top + w_y) / 2, "$i_t$", ha="right", va="center", fontsize=11)
+    _arrow(ax, (x_g, top), (x_g, w_y - r))
+    ax.text(x_g + 0.12, (top + w_y - r) / 2, "$g_t$", **label)
+    _node(ax, (x_g, w_y), r"$\times$")
+    _arrow(ax, (x_g, w_y + r), (x_g, c_y - r))
+    ax.text(x_g + 0.12, (w_y + c_y) / 2, r"$i_t \odot g_t$", ha="left", va="center", fontsize=9.5)
+    # output gate: gates tanh(c_t), read off the cell path after the update
+    t_y = 4.1
+    _line(ax, [x_out, x_out], [c_y, t_y + 0.3])
+    ax.plot([x_out], [c_y], "o", color="0.15", ms=4, zorder=2)
+    _box(ax, (x_out, t_y), r"$\tanh$", color="white", width=0.95, height=0.6, fontsize=10)
+    _arrow(ax, (x_out, t_y - 0.3), (x_out, gate_y + r))
+    ax.text(x_out + 0.12, (t_y - 0.3 + gate_y + r) / 2, r"$\tanh(c_t)$", ha="left", va="center", fontsize=9.5)
+    _node(ax, (x_out, gate_y), r"$\times$")
+    _arrow(ax, (x_o + gate_w / 2, gate_y), (x_out - r, gate_y))
+    ax.text((x_o + gate_w / 2 + x_out - r) / 2, gate_y + 0.1, "$o_t$", ha="center", va="bottom", fontsize=11)
+
+    # ---------------------------------------------------------------- output: h_t to the right and upwards
+    _line(ax, [x_out, x_out, up_x], [gate_y - r, bus_y, bus_y])
+    _arrow(ax, (up_x, bus_y), (11.75, bus_y))
+    ax.text(11.8, bus_y, "$h_t$", ha="left", va="center", fontsize=12)
+    ax.plot([up_x], [bus_y], "o", color="0.15", ms=4, zorder=2)
+    _arrow(ax, (up_x, bus_y), (up_x, 7.0))
+    ax.text(up_x, 7.05, "$h_t$", ha="center", va="bottom", fontsize=12)
+    ax.text((x_out + up_x) / 2, bus_y + 0.1, r"$o_t \odot \tanh(c_t)$", ha="center", va="bottom", fontsize=9.5)
+
+    if weights_note:
+        ax.text(1.35, -0.6, r"each shaded box is a layer with its own weights: "
+                r"$W_{x\cdot}\, x_t + W_{h\cdot}\, h_{t-1} + b_\cdot$",
+                ha="left", va="top", fontsize=9, color="0.25")
+    ax.set_xlim(-2.0, 12.6)
+    ax.set_ylim(-1.6, 7.7)
     return ax.figure

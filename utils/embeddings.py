@@ -24,12 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from utils.config import book_seed
+from utils.text import encode_texts
 
-def token_ids(texts, vectorizer) -> list[np.ndarray]:
-    """Token ids of each text (no padding), exactly as the model's vectoriser produces them."""
-    from utils.text import encode_texts
-
-    return encode_texts(texts, vectorizer)
+__all__ = ["ppmi_svd_embeddings", "nearest_words"]
 
 
 def cooccurrence_matrix(sequences, vocab_size: int, window: int = 5, context_size: int | None = None) -> np.ndarray:
@@ -55,28 +53,56 @@ def cooccurrence_matrix(sequences, vocab_size: int, window: int = 5, context_siz
         known = (left > 1) & (right > 1)
         for word, context in ((left, right), (right, left)):  # both directions
             keep = known & (context < context_size)
-            pair = word[keep] * context_size + context[keep]
-            counts += np.bincount(pair, minlength=vocab_size * context_size).astype(np.float32) / distance
+            _add_counts(counts, word[keep] * context_size + context[keep], 1.0 / distance)
     return counts.reshape(vocab_size, context_size)
 
 
-def ppmi(counts: np.ndarray, alpha: float = 0.75) -> np.ndarray:
-    """Positive pointwise mutual information of a co-occurrence matrix (rows: words, columns: contexts)."""
-    counts = np.asarray(counts, dtype=np.float32)
-    if counts.sum() <= 0:
+_BLOCK = 1 << 24  # matrix entries counted per pass (a 128 MB temporary), whatever the vocabulary
+
+
+def _add_counts(counts: np.ndarray, cells: np.ndarray, weight: float) -> None:
+    """``counts[c] += weight`` for every flat index ``c`` in ``cells`` (repeats add up), in place.
+
+    ``np.bincount`` over the whole matrix would build an int64 temporary twice
+    its size; sorting the indices and counting block by block keeps the extra
+    memory small and fixed.
+    """
+    cells = np.sort(cells)
+    edges = np.searchsorted(cells, np.arange(0, counts.size + _BLOCK, _BLOCK))
+    for b in range(len(edges) - 1):
+        lo, hi = edges[b], edges[b + 1]
+        if lo < hi:
+            start = b * _BLOCK
+            size = min(_BLOCK, counts.size - start)
+            counts[start:start + size] += np.bincount(cells[lo:hi] - start, minlength=size).astype(np.float32) * weight
+
+
+def ppmi(counts: np.ndarray, alpha: float = 0.75, *, overwrite: bool = False) -> np.ndarray:
+    """Positive pointwise mutual information of a co-occurrence matrix (rows: words, columns: contexts).
+
+    ``overwrite=True`` computes it in the memory of ``counts`` (float32), which
+    is then lost; otherwise a float32 copy is made. No other temporary of the
+    matrix's size is created.
+    """
+    counts = np.array(counts, dtype=np.float32, copy=not overwrite)
+    total = float(counts.sum(dtype=np.float64))
+    if total <= 0:
         raise ValueError("the co-occurrence matrix is empty: no two known words ever appear together")
-    word = counts.sum(axis=1, keepdims=True)
-    context = counts.sum(axis=0, keepdims=True) ** alpha
+    word = counts.sum(axis=1, keepdims=True, dtype=np.float64)
+    context = counts.sum(axis=0, keepdims=True, dtype=np.float64) ** alpha
     with np.errstate(divide="ignore", invalid="ignore"):
         # log P(w,c) - log P(w) - log P_alpha(c); the total count cancels between the first two terms
-        pmi = np.log(counts) - np.log(word) - np.log(context) + np.log(context.sum())
-    pmi[~np.isfinite(pmi)] = 0.0
+        pmi = np.log(counts, out=counts)  # log 0 = -inf: those cells end up at 0 below
+        pmi -= np.log(word).astype(np.float32)
+        pmi -= (np.log(context) - np.log(context.sum())).astype(np.float32)
+    np.nan_to_num(pmi, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
     return np.maximum(pmi, 0.0, out=pmi)
 
 
-def randomized_svd(matrix: np.ndarray, rank: int, *, oversample: int = 20, n_iter: int = 2, seed: int = 0):
+def randomized_svd(matrix: np.ndarray, rank: int, *, oversample: int = 20, n_iter: int = 2,
+                   seed: int | None = None):
     """Top-``rank`` singular triplets ``(U, S, Vt)`` of ``matrix`` by randomised range finding."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(book_seed(seed))
     k = min(rank + oversample, min(matrix.shape))
     q, _ = np.linalg.qr(matrix @ rng.standard_normal((matrix.shape[1], k)).astype(matrix.dtype))
     for _ in range(n_iter):  # power iterations sharpen the spectrum
@@ -95,7 +121,7 @@ def ppmi_svd_embeddings(
     context_size: int | None = 10000,
     alpha: float = 0.75,
     scale: float = 0.05,
-    seed: int = 0,
+    seed: int | None = None,
 ) -> np.ndarray:
     """Word vectors ``(vocab_size, dim)`` for ``vectorizer``'s vocabulary, learnt from ``texts`` without labels.
 
@@ -108,8 +134,8 @@ def ppmi_svd_embeddings(
     vocab_size = vectorizer.vocabulary_size()
     if dim >= vocab_size - 2:
         raise ValueError(f"dim={dim} must be smaller than the vocabulary ({vocab_size} ids)")
-    counts = cooccurrence_matrix(token_ids(texts, vectorizer), vocab_size, window, context_size)
-    u, s, _ = randomized_svd(ppmi(counts, alpha), dim, seed=seed)
+    counts = cooccurrence_matrix(encode_texts(texts, vectorizer), vocab_size, window, context_size)
+    u, s, _ = randomized_svd(ppmi(counts, alpha, overwrite=True), dim, seed=seed)
     vectors = u * np.sqrt(s)
     vectors[:2] = 0.0  # padding and out-of-vocabulary carry no meaning
     std = vectors[2:].std()

@@ -46,6 +46,10 @@ import inspect
 import numpy as np
 
 from utils._tf import keras, tf
+from utils.config import book_seed
+
+__all__ = ["spectral_radius", "spectral_norm", "set_spectral_radius", "gradient_norms_by_distance",
+    "embedding_gradient_norms_by_distance", "rnn_state_jacobian_norms", "fit_with_gradient_log"]
 
 REDUCTIONS = ("mean", "geometric", "median", None)
 
@@ -393,7 +397,7 @@ def fit_with_gradient_log(
     loss="binary_crossentropy",
     epochs: int = 1,
     batch_size: int = 32,
-    seed: int = 0,
+    seed: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Train ``model`` with mini-batch steps, recording the loss and the gradient norm at every step.
 
@@ -431,7 +435,7 @@ def fit_with_gradient_log(
         optimizer.apply_gradients(zip(grads, weights))
         return value, norm
 
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(book_seed(seed))
     losses, norms = [], []
     n_batches = len(x) // batch_size
     for _ in range(epochs):

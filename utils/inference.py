@@ -1,21 +1,25 @@
-"""Use the trained IMDb classifier: load it safely, predict, and re-check its test accuracy.
+"""Use the trained IMDb classifiers: load them safely, predict, and re-check their test accuracy.
 
-Chapter 5 trains the model and saves two files with :func:`save_model`:
+The book saves two models with :func:`save_model`, each as two files:
 
-* ``models/imdb_lstm.keras``: the Keras model. It takes raw review strings
+* ``models/<name>.keras``: the Keras model. It takes raw review strings
   (the ``TextVectorization`` layer with the book's standardisation is inside)
-  and returns the probability that each review is positive.
-* ``models/imdb_lstm.json``: its model card (test accuracy, data checksum,
-  parameters, training time, library versions, and the SHA-256 of the model
-  file).
+  and returns the probability that each review is positive;
+* ``models/<name>.json``: its model card (which chapter made it, test
+  accuracy, seed, data checksum, parameters, training time, library versions,
+  and the SHA-256 of the model file).
+
+``imdb_lstm`` is the book's final model (chapter 6, the fine-tuned language
+model), the default of :func:`predict_sentiment`; ``ch05_lstm`` is chapter 5's
+supervised LSTM.
 
 Both are written to temporary files and renamed into place, the card last; a
 model file whose checksum does not match its card is refused. So an
 interrupted save never leaves a pair that :func:`load_model` takes as good.
 
-``python -m utils.inference`` re-measures the saved model's accuracy on the
-official IMDb test set, independently of the notebook, and compares it with the
-card (``make evaluate``).
+``python -m utils.inference`` re-measures every saved model's accuracy on the
+official IMDb test set, independently of the notebooks, and compares it with
+its card (``make evaluate``).
 """
 
 from __future__ import annotations
@@ -28,17 +32,27 @@ from pathlib import Path
 
 import numpy as np
 
-from utils._tf import keras, tf
+from utils import config
 
 # Importing these registers the custom objects that live inside the saved model.
 from utils import models as _models  # noqa: F401
 from utils import text as _text  # noqa: F401
-from utils.data import sha256_of
+from utils._tf import keras, tf
+from utils.data import sha256_of, write_atomically
 
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+__all__ = ["MODELS_DIR", "ACCURACY_TOLERANCE", "predict_sentiment", "save_model", "load_model", "read_card",
+           "saved_models", "export_saved_model", "saved_model_dir"]
+
+MODELS_DIR = config.models_dir()
+"""``models/`` of the repository, or of the current folder outside a checkout, or ``$BOOK_MODELS_DIR``."""
 DEFAULT_MODEL_PATH = MODELS_DIR / "imdb_lstm.keras"
 CARD_SUFFIX = ".json"
-ACCURACY_TOLERANCE = 0.003
+ACCURACY_TOLERANCE = 0.0005
+"""``make evaluate`` fails if a re-measured test accuracy differs from its card by more (12 of 25,000 reviews).
+
+On the machine that trained the model the two computations run the same arithmetic, so they agree
+to a review or two (the batches differ, which can move a float in the last place); a model file
+copied to another CPU can differ by a few borderline reviews more: pass ``--tolerance 0.002`` there."""
 
 _loaded: dict[Path, keras.Model] = {}
 
@@ -63,26 +77,18 @@ def save_model(model: keras.Model, card: dict, path: str | os.PathLike = DEFAULT
     path = Path(path)
     if path.suffix != ".keras":
         raise ValueError(f"the model file must end in .keras, got {path.name}")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_model = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".keras", dir=path.parent)
-    os.close(fd)
-    try:
-        model.save(tmp_model)
-        digest = sha256_of(Path(tmp_model))
-        os.replace(tmp_model, path)
-    except BaseException:
-        Path(tmp_model).unlink(missing_ok=True)
-        raise
-    card = {**card, "model_file": path.name, "model_sha256": digest}
-    fd, tmp_card = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".json", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as out:
-            json.dump(card, out, indent=2, sort_keys=True)
-            out.write("\n")
-        os.replace(tmp_card, card_path(path))
-    except BaseException:
-        Path(tmp_card).unlink(missing_ok=True)
-        raise
+    digest = {}
+
+    def write_model(tmp: Path) -> None:
+        model.save(tmp)
+        digest["sha256"] = sha256_of(tmp)
+
+    def write_card(tmp: Path) -> None:
+        full = {**card, "model_file": path.name, "model_sha256": digest["sha256"]}
+        tmp.write_text(json.dumps(full, indent=2, sort_keys=True) + "\n")
+
+    write_atomically(path, write_model)  # the model first: a card always describes a complete file
+    write_atomically(card_path(path), write_card)
     _loaded.pop(path.resolve(), None)
     return path
 
@@ -93,21 +99,21 @@ def read_card(path: str | os.PathLike = DEFAULT_MODEL_PATH) -> dict:
     card_file = card_path(path)
     if not path.is_file():
         raise ModelFileError(
-            f"No trained model at {path}. Build the book (`make book`), which trains it in chapter 5, "
+            f"No trained model at {path}. Build the book (`make book`), which trains it, "
             f"or pass model=... to use another one. (If the book was built before and the model deleted since, "
-            f"chapter 5 is served from the execution cache and not re-run: `make clean book` re-runs it.)"
+            f"its chapter is served from the execution cache and not re-run: `make clean book` re-runs it.)"
         )
     if not card_file.is_file():
         raise ModelFileError(
             f"{path} has no model card ({card_file.name}): the save was interrupted or the file was copied "
-            f"alone. Re-run chapter 5 (`make book`)."
+            f"alone. Re-run the chapter that trains it (`make clean book`)."
         )
     card = json.loads(card_file.read_text())
     actual = sha256_of(path)
     if card.get("model_sha256") != actual:
         raise ModelFileError(
             f"{path} does not match its model card (sha256 {actual}, card says {card.get('model_sha256')}): "
-            f"the file is incomplete or was replaced. Re-run chapter 5 (`make book`)."
+            f"the file is incomplete or was replaced. Re-run the chapter that trains it (`make clean book`)."
         )
     return card
 
@@ -119,6 +125,36 @@ def load_model(path: str | os.PathLike = DEFAULT_MODEL_PATH) -> keras.Model:
         read_card(path)
         _loaded[path] = keras.models.load_model(path, compile=False)  # for inference only
     return _loaded[path]
+
+
+def saved_model_dir(model_path: str | os.PathLike) -> Path:
+    """Where :func:`export_saved_model` puts the SavedModel of ``models/<name>.keras``:
+    ``models/<name>_savedmodel/``."""
+    path = Path(model_path)
+    return path.with_name(path.stem + "_savedmodel")
+
+
+def export_saved_model(model_path: str | os.PathLike = DEFAULT_MODEL_PATH) -> Path:
+    """Export a saved model as a TensorFlow SavedModel that serves raw review strings; return its directory.
+
+    The SavedModel holds the traced computation (vectoriser included) and needs only TensorFlow to run:
+    ``tf.saved_model.load(dir).serve(tf.constant(["A great film."]))`` returns the probabilities, shape
+    ``(n, 1)``. TensorFlow Serving can serve the directory as a model version (see README). It is written to a
+    temporary directory and renamed into place, so an interrupted export never leaves a half-written one.
+    """
+    import shutil
+
+    model = load_model(model_path)
+    target = saved_model_dir(model_path)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        model.export(str(tmp / "export"), format="tf_saved_model", verbose=False)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp / "export", target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
 
 
 def _as_texts(texts) -> tuple[list[str], bool]:
@@ -181,37 +217,54 @@ def predict_sentiment(texts, model=None, *, batch_size: int = 64):
 
 
 def evaluate_saved_model(path: str | os.PathLike = DEFAULT_MODEL_PATH, *, data_dir=None) -> dict:
-    """Accuracy of the saved model on the full official IMDb test set (25,000 reviews)."""
+    """Accuracy of a saved model on the full official IMDb test set (25,000 reviews)."""
     from utils.data import load_imdb
 
     card = read_card(path)
-    test = load_imdb("test", data_dir=data_dir, quick=False)
+    test = load_imdb("test", data_dir=data_dir, quick=card.get("quick_mode", False))
     probs = predict_sentiment(test["text"].tolist(), model=load_model(path), batch_size=128)
     accuracy = float(np.mean((probs > 0.5) == (test["label"].to_numpy() == 1)))
     return {"n": len(test), "accuracy": accuracy, "card_accuracy": card.get("test_accuracy")}
 
 
+def saved_models(folder: str | os.PathLike = MODELS_DIR) -> list[Path]:
+    """The ``.keras`` files in ``folder`` that have a model card (the models the book saved)."""
+    return sorted(p for p in Path(folder).glob("*.keras") if card_path(p).is_file())
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``python -m utils.inference``: re-measure the saved model on the test set and compare with its card."""
+    """``python -m utils.inference``: re-measure saved models on the test set and compare with their cards.
+
+    Without ``--model``, every model the book saved in ``models/`` is checked (``make evaluate``).
+    """
     import argparse
 
     parser = argparse.ArgumentParser(description=main.__doc__)
-    parser.add_argument("--model", default=str(DEFAULT_MODEL_PATH))
+    parser.add_argument("--model", action="append", help="a saved .keras file (repeatable); default: all of models/")
     parser.add_argument("--tolerance", type=float, default=ACCURACY_TOLERANCE)
     args = parser.parse_args(argv)
-    try:
-        result = evaluate_saved_model(args.model)
-    except ModelFileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    paths = [Path(m) for m in args.model] if args.model else saved_models()
+    if not paths:
+        print(f"error: no saved model with a model card in {MODELS_DIR}. Build the book (`make book`), which "
+              f"trains them.", file=sys.stderr)
         return 2
-    card_acc = result["card_accuracy"]
-    print(f"test accuracy of {args.model} on {result['n']:,} reviews: {result['accuracy']:.4f} "
-          f"(model card / book: {card_acc if card_acc is None else format(card_acc, '.4f')})")
-    if card_acc is None or abs(result["accuracy"] - card_acc) > args.tolerance:
-        print(f"error: differs from the model card by more than {args.tolerance}", file=sys.stderr)
-        return 1
-    print(f"OK: within {args.tolerance} of the accuracy reported in the book.")
-    return 0
+    status = 0
+    for path in paths:
+        try:
+            result = evaluate_saved_model(path)
+        except ModelFileError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            status = max(status, 2)
+            continue
+        card_acc = result["card_accuracy"]
+        print(f"{path}: test accuracy on {result['n']:,} reviews {result['accuracy']:.4f} "
+              f"(model card / book: {card_acc if card_acc is None else format(card_acc, '.4f')})")
+        if card_acc is None or abs(result["accuracy"] - card_acc) > args.tolerance:
+            print(f"error: {path.name} differs from its model card by more than {args.tolerance}", file=sys.stderr)
+            status = max(status, 1)
+        else:
+            print(f"OK: within {args.tolerance} of the accuracy reported in the book.")
+    return status
 
 
 if __name__ == "__main__":

@@ -11,6 +11,11 @@ import dataclasses
 from dataclasses import dataclass
 
 from utils._tf import keras
+from utils.config import book_seed
+
+__all__ = ["build_recurrent_classifier", "LSTMConfig", "build_lstm_classifier", "compile_classifier", "fit_classifier",
+           "FitResult", "train_classifier", "TrainResult", "predict_probabilities", "export_text_model",
+           "BUCKET_BOUNDARIES"]
 
 RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
@@ -140,7 +145,7 @@ class LSTMConfig:
         if self.epochs < 1:
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
 
-    def replace(self, **changes) -> "LSTMConfig":
+    def replace(self, **changes) -> LSTMConfig:
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
 
@@ -180,12 +185,25 @@ def build_lstm_classifier(
         x = layers.Dropout(config.dropout, name="dropout")(x)
     outputs = layers.Dense(1, activation="sigmoid", name="readout")(x)
     model = keras.Model(inputs, outputs, name=name)
-    learning_rate = config.learning_rate
-    if config.lr_schedule == "cosine":
-        if not steps_per_epoch:
-            raise ValueError("the cosine schedule needs steps_per_epoch (batches per epoch)")
-        learning_rate = keras.optimizers.schedules.CosineDecay(
-            config.learning_rate, decay_steps=config.epochs * int(steps_per_epoch), alpha=0.05)
+    compile_classifier(model, config.learning_rate, schedule=config.lr_schedule,
+                       decay_steps=config.epochs * int(steps_per_epoch) if steps_per_epoch else None)
+    return model
+
+
+def compile_classifier(model: keras.Model, learning_rate: float, *, schedule: str = "cosine",
+                       decay_steps: int | None = None) -> keras.Model:
+    """Compile a probability-output classifier: Adam, binary cross-entropy, accuracy.
+
+    ``schedule="cosine"`` decays the learning rate from ``learning_rate`` to 5% of
+    it along a cosine over ``decay_steps`` optimizer steps (the whole budget), so the
+    last steps are small and careful; ``"constant"`` keeps it.
+    """
+    if schedule == "cosine":
+        if not decay_steps:
+            raise ValueError("the cosine schedule needs decay_steps (or steps_per_epoch): the length of the budget")
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=int(decay_steps), alpha=0.05)
+    elif schedule != "constant":
+        raise ValueError(f"schedule must be 'cosine' or 'constant', not {schedule!r}")
     model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
@@ -226,20 +244,89 @@ BUCKET_BOUNDARIES = [64, 128, 192, 256, 320, 400, 512, 640, 800]
 """Length buckets (in tokens) for batching reviews of similar length together."""
 
 
-@dataclass
-class TrainResult:
-    """What :func:`train_classifier` returns."""
+def predict_probabilities(model: keras.Model, texts, vectorizer, *, max_length: int | None = None,
+                          batch_size: int = 256):
+    """P(positive) of a token-id classifier for each raw text, in the order of ``texts`` (NumPy float array).
 
-    config: LSTMConfig
+    Texts are vectorised with ``vectorizer``, cut to ``max_length`` tokens and
+    batched by length (little padding); the predictions are put back in order.
+    """
+    import numpy as np
+
+    from utils.text import length_sorted_dataset
+
+    texts = list(texts)
+    if not texts:
+        return np.zeros(0)
+    ds, order = length_sorted_dataset(texts, vectorizer, max_length=max_length, batch_size=batch_size)
+    probs = np.empty(len(texts), dtype=np.float64)
+    probs[order] = np.asarray(model.predict(ds, verbose=0), dtype=np.float64).reshape(-1)
+    return probs
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit_classifier` returns: the model (with the kept epoch's weights), Keras' history,
+    the seconds of every epoch and the kept epoch (from 1)."""
+
     model: keras.Model
     history: dict
     epoch_seconds: list
     best_epoch: int
-    val_accuracy: float
 
     @property
     def seconds(self) -> float:
         return float(sum(self.epoch_seconds))
+
+
+def fit_classifier(model: keras.Model, train_ds, val_ds=None, *, epochs: int, learning_rate: float | None = None,
+                   patience: int | None = 1, batch_log: bool = False, verbose: bool = True) -> FitResult:
+    """Train a classifier on ``train_ds`` for at most ``epochs`` epochs: the book's one training loop.
+
+    With ``learning_rate``, the model is (re)compiled by :func:`compile_classifier`
+    with a cosine decay over exactly this budget; otherwise it keeps its own
+    compilation. With ``patience`` and ``val_ds``, the validation loss is measured
+    after every epoch, training stops when it has not improved for ``patience``
+    epochs, and the best epoch's weights are restored (Keras ``EarlyStopping``,
+    the book's one early-stopping rule). ``patience=None`` trains for exactly
+    ``epochs`` epochs (``val_ds`` may then be ``None``). With ``batch_log``, the
+    history also holds ``batch_loss``: Keras' running mean of the training loss
+    after every batch, for learning curves within an epoch. One line per epoch
+    is printed unless ``verbose=False``.
+    """
+    import numpy as np
+
+    from utils.training import EpochLogger
+
+    if learning_rate is not None:
+        compile_classifier(model, learning_rate, decay_steps=epochs * int(train_ds.cardinality().numpy()))
+    logger = EpochLogger(quiet=not verbose)
+    callbacks = [logger]
+    batch_loss: list[float] = []
+    if batch_log:
+        callbacks.append(keras.callbacks.LambdaCallback(
+            on_train_batch_end=lambda batch, logs: batch_loss.append(float(logs["loss"]))))
+    if patience is not None:
+        if val_ds is None:
+            raise ValueError("early stopping (patience) needs val_ds")
+        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=patience,
+                                                       restore_best_weights=True))
+    history = model.fit(train_ds, validation_data=val_ds if patience is not None else None, epochs=epochs,
+                        verbose=0, callbacks=callbacks).history
+    best = int(np.argmin(history["val_loss"])) + 1 if patience is not None else len(history["loss"])
+    if batch_log:
+        history["batch_loss"] = batch_loss
+    return FitResult(model, history, logger.epoch_seconds, best)
+
+
+@dataclass
+class TrainResult(FitResult):
+    """What :func:`train_classifier` returns: a :class:`FitResult` plus the configuration and the validation
+    probabilities of the returned weights, in the order of the validation texts (for paired comparisons)."""
+
+    config: LSTMConfig = None
+    val_accuracy: float = float("nan")
+    val_probs: object = None
 
 
 def train_classifier(
@@ -252,43 +339,34 @@ def train_classifier(
     vectorizer,
     embeddings=None,
     patience: int | None = 1,
-    validate_every_epoch: bool = True,
-    seed: int = 0,
+    seed: int | None = None,
     name: str = "lstm_sentiment",
     verbose: bool = True,
 ) -> TrainResult:
-    """Train one classifier for ``config.epochs`` on bucketed batches, scoring the validation reviews each epoch.
+    """Build the classifier of ``config`` and train it with :func:`fit_classifier` on bucketed batches.
 
-    The model is seeded with ``seed`` right before it is built, so every
-    configuration starts from the same random state whatever ran before it.
-    With ``patience``, training stops when validation accuracy has not improved
-    for that many epochs and the best epoch's weights are restored (Keras
-    ``EarlyStopping``); ``val_accuracy`` is then the best epoch's, otherwise the
-    last epoch's: always the accuracy of the weights the returned model holds.
-    ``validate_every_epoch=False`` scores the validation reviews only after the
-    last epoch (cheaper, for ablations; incompatible with ``patience``).
+    The model is seeded with ``seed`` (default ``$BOOK_SEED``) right before it is
+    built, so every configuration starts from the same random state whatever
+    ran before it. ``patience=None`` trains for exactly ``config.epochs`` and
+    scores the validation reviews once, at the end (cheaper: for ablations).
+    ``val_accuracy``/``val_probs`` are always those of the returned weights.
     """
-    if patience is not None and not validate_every_epoch:
-        raise ValueError("early stopping (patience) needs validate_every_epoch=True")
-    from utils.text import sequence_dataset
-    from utils.training import EpochLogger
+    import numpy as np
 
+    from utils.text import sequence_dataset
+
+    seed = book_seed(seed)
     train_ds = sequence_dataset(train_texts, train_labels, vectorizer=vectorizer, max_length=config.max_length,
                                 batch_size=config.batch_size, shuffle=True, seed=seed,
                                 bucket_boundaries=BUCKET_BOUNDARIES)
-    val_ds = sequence_dataset(val_texts, val_labels, vectorizer=vectorizer, max_length=config.max_length,
-                              batch_size=128, bucket_boundaries=BUCKET_BOUNDARIES)
+    val_ds = None
+    if patience is not None:
+        val_ds = sequence_dataset(val_texts, val_labels, vectorizer=vectorizer, max_length=config.max_length,
+                                  batch_size=256, bucket_boundaries=BUCKET_BOUNDARIES)
     keras.utils.set_random_seed(seed)
     model = build_lstm_classifier(config, embeddings if config.pretrained else None,
                                   steps_per_epoch=int(train_ds.cardinality().numpy()), name=name)
-    logger = EpochLogger(quiet=not verbose)
-    callbacks = [logger]
-    if patience is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(monitor="val_accuracy", patience=patience,
-                                                       restore_best_weights=True))
-    history = model.fit(train_ds, validation_data=val_ds, epochs=config.epochs, verbose=0, callbacks=callbacks,
-                        validation_freq=1 if validate_every_epoch else config.epochs)
-    val_acc = history.history["val_accuracy"]
-    # With early stopping the model holds the best epoch's weights; without, the last epoch's.
-    best = int(max(range(len(val_acc)), key=val_acc.__getitem__)) if patience is not None else len(val_acc) - 1
-    return TrainResult(config, model, history.history, logger.epoch_seconds, best + 1, float(val_acc[best]))
+    fit = fit_classifier(model, train_ds, val_ds, epochs=config.epochs, patience=patience, verbose=verbose)
+    probs = predict_probabilities(model, val_texts, vectorizer, max_length=config.max_length)
+    accuracy = float(np.mean((probs > 0.5) == (np.asarray(val_labels) == 1)))
+    return TrainResult(model, fit.history, fit.epoch_seconds, fit.best_epoch, config, accuracy, probs)

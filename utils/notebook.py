@@ -2,13 +2,15 @@
 
 Usage (first code cell of a chapter)::
 
-    from utils import setup, glue, load_imdb
-    mode = setup()              # seeds everything, prints one status line
+    import utils as book
+    mode = book.setup()         # seeds everything from $BOOK_SEED, prints one status line
     epochs = mode.pick(full=4, quick=1)
 
 ``mode.quick`` is ``True`` when the notebook runs under ``BOOK_QUICK=1`` (CI):
 quick mode only shrinks the work (data subset, fewer epochs). Assertions about
-correctness must not depend on it.
+correctness must not depend on it. ``mode.seed`` is ``$BOOK_SEED`` (default 42):
+every random stream of a chapter follows it, so the book can be rebuilt at
+another seed to see which of its statements depend on luck.
 """
 
 from __future__ import annotations
@@ -16,23 +18,30 @@ from __future__ import annotations
 import logging
 import os
 import platform
+import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
-from utils.data import quick_mode
+from utils import config
+from utils.config import quick_mode
+
+__all__ = ["BookMode", "glue", "glue_markdown", "setup"]
 
 T = TypeVar("T")
-
-DEFAULT_SEED = 42
 
 
 @dataclass(frozen=True)
 class BookMode:
-    """What :func:`setup` decided: the seed and whether this is a quick run."""
+    """What :func:`setup` decided: the seed and whether this is a quick run (and when it started)."""
 
     seed: int
     quick: bool
+    started: float = field(default_factory=time.perf_counter, compare=False)
+
+    def minutes(self) -> float:
+        """Minutes since :func:`setup` was called (a chapter's run time, for the book's Setup sections)."""
+        return (time.perf_counter() - self.started) / 60
 
     def pick(self, *, full: T, quick: T) -> T:
         """``quick`` in quick mode, ``full`` otherwise."""
@@ -95,11 +104,16 @@ def set_seeds(seed: int) -> None:
     tf.config.experimental.enable_op_determinism()
 
 
-def setup(seed: int = DEFAULT_SEED, *, quick: bool | None = None, verbose: bool = True) -> BookMode:
+def setup(seed: int | None = None, *, quick: bool | None = None, verbose: bool = True) -> BookMode:
     """Prepare a notebook: seeds, deterministic ops, quiet TensorFlow, plot style.
 
-    Call it once, in the first code cell. Returns a :class:`BookMode`.
+    Call it once, in the first code cell. ``seed`` defaults to ``$BOOK_SEED``
+    (or 42, :data:`utils.config.DEFAULT_SEED`); ``quick`` to ``$BOOK_QUICK``.
+    Returns a :class:`BookMode`.
     """
+    config.use_seed(None)  # a new notebook session: the seed comes from the argument or $BOOK_SEED
+    seed = config.book_seed(seed)
+    config.use_seed(seed)  # helpers called without a seed (utils.config.book_seed) now follow this one
     mode = BookMode(seed=seed, quick=quick_mode(quick))
     quiet_tensorflow()
     set_seeds(seed)
@@ -121,12 +135,23 @@ def glue(name: str, value, display: bool = False):
 
     Prose then shows it with ``{glue:text}`name:.1%``` and the number is never
     typed by hand. ``display=False`` keeps the value out of the cell output.
+    Without myst-nb (Colab, Binder, a plain ``pip install``) there is no book to
+    glue into: the name and value are printed instead, so the cell still
+    shows what the book would say.
     """
     import numpy as np
-    from myst_nb import glue as _glue
 
     if isinstance(value, np.generic):  # NumPy 2 scalars repr as "np.float64(0.5)", which glue cannot format
         value = value.item()
+    try:
+        from myst_nb import glue as _glue
+    except ImportError:
+        shown = getattr(value, "data", value)  # Markdown objects: their text
+        if isinstance(shown, bool) or not isinstance(shown, (int, float)):
+            print(f"{name}: {shown}")
+        else:
+            print(f"{name}: {shown:,}" if isinstance(shown, int) else f"{name}: {shown:.4g}")
+        return None
     return _glue(name, value, display=display)
 
 

@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 
+__all__ = ["plot_history", "plot_word_heatmap", "plot_learning_curves", "plot_hidden_states",
+    "plot_shift_by_distance", "plot_rating_distribution", "plot_length_distribution", "plot_vocabulary_coverage",
+    "plot_top_weights", "plot_lstm_gates", "plot_by_distance", "plot_seed_runs", "plot_training_steps",
+    "plot_accuracy_by_lag", "plot_paired_differences", "plot_lm_history", "plot_confusion_matrix",
+    "plot_accuracy_by_length"]
+
 
 def plot_history(history, metrics=("loss", "accuracy"), title: str | None = None):
     """Training and validation curves of a Keras ``History`` (or its ``.history`` dict).
@@ -73,7 +79,8 @@ def plot_lstm_gates(trace, words, *, keys=("f", "i", "o", "c"), unit_order=None,
     from :func:`utils.scratch.lstm_forward` with ``return_gates=True``.
     The gates ``f``, ``i``, ``o`` share one colour scale, ``[0, 1]``; every other
     key (``g``, ``c``, ``h`` or any extra array, e.g. the write ``i * g``) uses a
-    diverging scale centred on 0 and is titled by its key if it has no name here. ``unit_order`` reorders the rows (units); ``line`` adds a last
+    diverging scale centred on 0 and is titled by its key if it has no name here.
+    ``unit_order`` reorders the rows (units); ``line`` adds a last
     panel with one value per word (e.g. the running prediction), aligned with
     the columns. Only the bottom panel is labelled with the words.
     """
@@ -252,31 +259,58 @@ def plot_length_distribution(lengths_by_split, *, percentiles=(50, 90, 99), bins
     return fig
 
 
-def plot_vocabulary_coverage(token_counts, *, marks=()):
+def plot_vocabulary_coverage(token_counts, *, marks=(), held_out=None, held_out_total=None,
+                             labels=("training text", "held-out text")):
     """Share of all tokens covered by the ``V`` most frequent words, against ``V`` (log scale).
 
     ``token_counts`` are the occurrence counts of every distinct token (any
     order). ``marks`` are vocabulary sizes to highlight, e.g. the one a
     ``TextVectorization`` layer keeps.
+
+    ``held_out`` (optional) adds a second curve for text the vocabulary was
+    not built from, e.g. a validation split: how often each of the *same*
+    tokens, in the same order as ``token_counts``, occurs in that text.
+    ``held_out_total`` is its number of tokens, including those that never
+    occur in the training text (default: ``sum(held_out)``). The held-out
+    curve is then one minus the out-of-vocabulary rate of that text. The
+    curves are labelled with ``labels``.
     """
     import numpy as np
 
-    counts = np.sort(np.asarray(token_counts, dtype=np.float64))[::-1]
+    counts = np.asarray(token_counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size == 0 or (counts <= 0).any():
         raise ValueError("token_counts must be a non-empty 1-D array of positive counts")
-    coverage = np.cumsum(counts) / counts.sum()
+    order = np.argsort(-counts, kind="stable")  # most frequent first; ties keep their order
+    coverage = np.cumsum(counts[order]) / counts.sum()
+    curves = [(labels[0], coverage)]
+    if held_out is not None:
+        held = np.asarray(held_out, dtype=np.float64)
+        if held.shape != counts.shape or (held < 0).any():
+            raise ValueError("held_out must hold one non-negative count per entry of token_counts, in the same order")
+        total = held.sum() if held_out_total is None else float(held_out_total)
+        if total <= 0 or total < held.sum():
+            raise ValueError(f"held_out_total must be positive and at least sum(held_out) = {held.sum():.0f}")
+        curves.append((labels[1], np.cumsum(held[order]) / total))
     sizes = np.arange(1, counts.size + 1)
     fig, ax = plt.subplots(figsize=(7.0, 3.4))
-    ax.plot(sizes, coverage)
-    for mark in marks:
-        covered = coverage[min(int(mark), counts.size) - 1]
-        ax.plot([mark], [covered], marker="o", color="tab:red")
-        ax.annotate(f"{int(mark):,} words: {covered:.1%}", (mark, covered), xytext=(8, -14),
-                    textcoords="offset points", fontsize=9)
+    for k, (label, curve) in enumerate(curves):
+        line, = ax.plot(sizes, curve, label=label)
+        if k == 0:  # the one-curve plot keeps its original look
+            offset = (8, -14) if len(curves) == 1 else (-8, 8)
+        else:
+            offset = (8, -16)
+        for mark in marks:
+            covered = curve[min(int(mark), counts.size) - 1]
+            ax.plot([mark], [covered], marker="o", color="tab:red" if len(curves) == 1 else line.get_color())
+            ax.annotate(f"{int(mark):,} words: {covered:.1%}", (mark, covered), xytext=offset,
+                        textcoords="offset points", fontsize=9, ha="left" if offset[0] > 0 else "right",
+                        color="black" if len(curves) == 1 else line.get_color())
     ax.set_xscale("log")
     ax.set_xlabel("vocabulary size V (most frequent words first, log scale)")
     ax.set_ylabel("share of tokens covered")
     ax.set_ylim(0, 1.02)
+    if len(curves) > 1:
+        ax.legend(loc="lower right")
     return fig
 
 
@@ -346,26 +380,63 @@ def plot_accuracy_by_length(lengths, correct, edges, ax=None):
     return ax.figure
 
 
-def plot_ablations(accuracies, reference: str, threshold: float, ax=None):
-    """Horizontal bars of validation accuracy per variant, with the reference ± ``threshold`` band shaded."""
-    import pandas as pd
+def plot_paired_differences(rows, *, xlabel="difference in accuracy (percentage points)", ax=None):
+    """Each comparison's paired accuracy difference as a dot with its 95% interval as a bar (a forest plot).
 
-    acc = pd.Series(accuracies).sort_values()
-    ref = float(acc[reference])
+    ``rows``: a ``pandas.DataFrame`` indexed by comparison name with columns
+    ``difference``, ``low`` and ``high`` (fractions, e.g. from
+    :func:`utils.stats.paired_difference`); an optional boolean column
+    ``adopted`` colours those rows. The dashed line at zero is "no difference".
+    """
+    import numpy as np
+
+    rows = rows.iloc[::-1]  # first row on top
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 0.42 * len(acc) + 1.0))
-    colors = ["C1" if name == reference else "C0" for name in acc.index]
-    ax.barh(list(acc.index), acc.to_numpy(), color=colors)
-    ax.axvspan(ref - threshold, ref + threshold, color="C1", alpha=0.15, lw=0)
-    ax.axvline(ref, color="C1", lw=1)
-    span = float(acc.max() - acc.min())
-    ax.set_xlim(max(0.0, float(acc.min()) - 0.2 * span - threshold), min(1.0, float(acc.max()) + 0.2 * span + threshold))
-    for y, value in enumerate(acc.to_numpy()):
-        ax.annotate(f"{value:.1%}", (value, y), va="center", ha="left", fontsize=8, xytext=(3, 0),
-                    textcoords="offset points")
-    ax.set_xlabel("validation accuracy")
+        _, ax = plt.subplots(figsize=(7.0, 0.5 * len(rows) + 1.2))
+    y = np.arange(len(rows))
+    diff, low, high = (100 * rows[c].to_numpy(dtype=float) for c in ("difference", "low", "high"))
+    adopted = rows["adopted"].to_numpy(dtype=bool) if "adopted" in rows else np.zeros(len(rows), bool)
+    colors = np.where(adopted, "C2", "C0")
+    ax.hlines(y, low, high, colors=colors, lw=2.5)
+    ax.scatter(diff, y, color=colors, zorder=3)
+    ax.axvline(0.0, color="0.3", lw=1, ls="--")
+    for k in range(len(rows)):
+        ax.annotate(f"{diff[k]:+.2f} [{low[k]:+.2f}, {high[k]:+.2f}]", (high[k], y[k]), va="center", ha="left",
+                    fontsize=8, xytext=(4, 0), textcoords="offset points")
+    ax.set_yticks(y, list(rows.index))
+    span = max(float(np.max(np.abs(np.concatenate([low, high])))), 0.5)
+    ax.set_xlim(-1.15 * span, 1.6 * span)
+    ax.set_xlabel(xlabel)
     ax.grid(axis="y", visible=False)
     return ax.figure
+
+
+# --- chapter 06: the language model ---
+
+
+def plot_lm_history(history, *, unigram=None, axes=None):
+    """Two panels over tokens read: the training loss (sampled softmax) and the validation perplexity.
+
+    ``history`` is a :class:`utils.lm.LMHistory`; ``unigram`` (optional) draws the
+    perplexity of the context-free unigram model as a dashed reference line.
+    """
+    import numpy as np
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    tokens = np.asarray(history.tokens) / 1e6
+    axes[0].plot(tokens, history.loss, color="C0")
+    axes[0].set_xlabel("tokens read (millions)")
+    axes[0].set_ylabel("training loss (sampled softmax)")
+    axes[1].plot(np.asarray(history.val_tokens) / 1e6, history.val_perplexity, "o-", color="C1",
+                 label="LSTM language model")
+    if unigram is not None:
+        axes[1].axhline(unigram, color="0.4", ls="--", lw=1, label="unigram model (no context)")
+    axes[1].set_yscale("log")
+    axes[1].set_xlabel("tokens read (millions)")
+    axes[1].set_ylabel("validation perplexity (full softmax)")
+    axes[1].legend()
+    return axes[0].figure
 
 
 # --- chapter 3: vanishing and exploding gradients ---

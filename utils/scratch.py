@@ -32,6 +32,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+__all__ = ["RNNParams", "LSTMParams", "rnn_cell", "rnn_forward", "lstm_cell", "lstm_forward", "padding_mask",
+    "sigmoid"]
+
 GATES = ("i", "f", "g", "o")
 """LSTM gate order used by Keras' stacked kernels: input, forget, cell candidate (Keras calls it c), output."""
 
@@ -108,51 +111,71 @@ def padding_mask(lengths, steps: int, *, side: str = "post") -> np.ndarray:
     return position >= steps - lengths[:, None]
 
 
+class _LayerParams:
+    """What the parameter classes share: shape checks, sizes, random init and the parameter count.
+
+    A subclass is a dataclass whose fields are named ``W_x*`` (shape
+    ``(input_dim, units)``), ``W_h*`` (``(units, units)``) and ``b_*`` (``(units,)``).
+    """
+
+    def __post_init__(self):
+        for f in fields(self):
+            setattr(self, f.name, np.asarray(getattr(self, f.name)))
+        first = getattr(self, fields(self)[0].name)
+        if first.ndim != 2:
+            raise ValueError(f"{fields(self)[0].name} must be a matrix (input_dim, units), got shape {first.shape}")
+        input_dim, units = first.shape
+        for f in fields(self):
+            want = self._shape(f.name, input_dim, units)
+            got = getattr(self, f.name).shape
+            if got != want:
+                raise ValueError(
+                    f"{type(self).__name__}.{f.name} has shape {got}, expected {want} (input_dim={input_dim}, "
+                    f"units={units}; row-vector layout: W_x* is (input_dim, units), W_h* is (units, units), "
+                    f"b_* is (units,))"
+                )
+
+    @staticmethod
+    def _shape(name: str, input_dim: int, units: int) -> tuple[int, ...]:
+        return {"W_x": (input_dim, units), "W_h": (units, units)}.get(name[:3], (units,))
+
+    @property
+    def units(self) -> int:
+        return getattr(self, fields(self)[0].name).shape[1]
+
+    @property
+    def input_dim(self) -> int:
+        return getattr(self, fields(self)[0].name).shape[0]
+
+    @classmethod
+    def init(cls, input_dim: int, units: int, rng: np.random.Generator | None = None, scale: float = 0.5):
+        """Random weights (uniform in ``[-scale, scale]``), for experiments and tests."""
+        rng = rng or np.random.default_rng(0)
+        return cls(**{f.name: rng.uniform(-scale, scale, size=cls._shape(f.name, input_dim, units)).astype(np.float32)
+                      for f in fields(cls)})
+
+    def count(self) -> int:
+        """Number of parameters (the sizes of all the arrays)."""
+        return sum(getattr(self, f.name).size for f in fields(self))
+
+
 @dataclass
-class RNNParams:
+class RNNParams(_LayerParams):
     """Weights of a tanh RNN layer, in Keras' row-vector layout.
 
     ``W_xh``: ``(input_dim, units)``; ``W_hh``: ``(units, units)``; ``b_h``: ``(units,)``.
     These are the transposes of the matrices in the book's equations
     (``h_t = tanh(W_xh x_t + W_hh h_{t-1} + b_h)`` with column vectors), and
     exactly the ``kernel``, ``recurrent_kernel`` and ``bias`` of
-    ``keras.layers.SimpleRNN``.
+    ``keras.layers.SimpleRNN``. ``count()`` is ``units * (input_dim + units + 1)``.
     """
 
     W_xh: np.ndarray
     W_hh: np.ndarray
     b_h: np.ndarray
 
-    def __post_init__(self):
-        self.W_xh, self.W_hh, self.b_h = (np.asarray(w) for w in (self.W_xh, self.W_hh, self.b_h))
-        if self.W_xh.ndim != 2:
-            raise ValueError(f"W_xh must be a matrix (input_dim, units), got shape {self.W_xh.shape}")
-        input_dim, units = self.W_xh.shape
-        for name, want in (("W_hh", (units, units)), ("b_h", (units,))):
-            got = getattr(self, name).shape
-            if got != want:
-                raise ValueError(
-                    f"RNNParams.{name} has shape {got}, expected {want} (input_dim={input_dim}, units={units}; "
-                    "row-vector layout: W_xh is (input_dim, units), W_hh is (units, units), b_h is (units,))"
-                )
-
-    @property
-    def units(self) -> int:
-        return self.W_hh.shape[0]
-
-    @property
-    def input_dim(self) -> int:
-        return self.W_xh.shape[0]
-
     @classmethod
-    def init(cls, input_dim: int, units: int, rng: np.random.Generator | None = None, scale: float = 0.5):
-        """Random weights (uniform in ``[-scale, scale]``), for experiments and tests."""
-        rng = rng or np.random.default_rng(0)
-        u = lambda *shape: rng.uniform(-scale, scale, size=shape).astype(np.float32)  # noqa: E731
-        return cls(u(input_dim, units), u(units, units), u(units))
-
-    @classmethod
-    def from_keras(cls, layer) -> "RNNParams":
+    def from_keras(cls, layer) -> RNNParams:
         """Read the weights of a built ``keras.layers.SimpleRNN`` (with its default ``use_bias=True``)."""
         kernel, recurrent, bias = _keras_weights(layer, "SimpleRNN")
         if recurrent.ndim != 2 or recurrent.shape[0] != recurrent.shape[1]:
@@ -165,10 +188,6 @@ class RNNParams:
     def keras_weights(self) -> list[np.ndarray]:
         """The list ``[kernel, recurrent_kernel, bias]`` for ``SimpleRNN.set_weights``."""
         return [self.W_xh, self.W_hh, self.b_h]
-
-    def count(self) -> int:
-        """Number of parameters: ``units * (input_dim + units + 1)``."""
-        return sum(getattr(self, f.name).size for f in fields(self))
 
 
 def rnn_cell(x_t: np.ndarray, h_prev: np.ndarray, p: RNNParams) -> np.ndarray:
@@ -222,11 +241,12 @@ def rnn_forward(
 
 
 @dataclass
-class LSTMParams:
+class LSTMParams(_LayerParams):
     """Weights of an LSTM layer, one matrix per gate, in Keras' row-vector layout.
 
     ``W_x*``: ``(input_dim, units)``; ``W_h*``: ``(units, units)``; ``b_*``: ``(units,)``
     for the gates ``i`` (input), ``f`` (forget), ``g`` (candidate) and ``o`` (output).
+    ``count()`` is ``4 * units * (input_dim + units + 1)``.
     """
 
     W_xi: np.ndarray
@@ -242,42 +262,8 @@ class LSTMParams:
     b_g: np.ndarray
     b_o: np.ndarray
 
-    def __post_init__(self):
-        for f in fields(self):
-            setattr(self, f.name, np.asarray(getattr(self, f.name)))
-        input_dim, units = self.W_xi.shape if self.W_xi.ndim == 2 else (None, None)
-        if units is None:
-            raise ValueError(f"W_xi must be a matrix (input_dim, units), got shape {self.W_xi.shape}")
-        expected = {"W_x": (input_dim, units), "W_h": (units, units), "b_": (units,)}
-        for f in fields(self):
-            want = expected[f.name[:3] if f.name.startswith("W_") else "b_"]
-            got = getattr(self, f.name).shape
-            if got != want:
-                raise ValueError(
-                    f"LSTMParams.{f.name} has shape {got}, expected {want} (input_dim={input_dim}, units={units}; "
-                    "row-vector layout: W_x* is (input_dim, units), W_h* is (units, units), b_* is (units,))"
-                )
-
-    @property
-    def units(self) -> int:
-        return self.W_hi.shape[0]
-
-    @property
-    def input_dim(self) -> int:
-        return self.W_xi.shape[0]
-
     @classmethod
-    def init(cls, input_dim: int, units: int, rng: np.random.Generator | None = None, scale: float = 0.5):
-        """Random weights (uniform in ``[-scale, scale]``), for experiments and tests."""
-        rng = rng or np.random.default_rng(0)
-        u = lambda *shape: rng.uniform(-scale, scale, size=shape).astype(np.float32)  # noqa: E731
-        mats = {f"W_x{g}": u(input_dim, units) for g in GATES}
-        mats |= {f"W_h{g}": u(units, units) for g in GATES}
-        mats |= {f"b_{g}": u(units) for g in GATES}
-        return cls(**mats)
-
-    @classmethod
-    def from_keras(cls, layer) -> "LSTMParams":
+    def from_keras(cls, layer) -> LSTMParams:
         """Split the stacked weights of a built ``keras.layers.LSTM``.
 
         Keras stores ``kernel`` as ``(input_dim, 4*units)``, ``recurrent_kernel``
@@ -306,10 +292,6 @@ class LSTMParams:
         recurrent = np.concatenate([getattr(self, f"W_h{g}") for g in GATES], axis=1)
         bias = np.concatenate([getattr(self, f"b_{g}") for g in GATES])
         return [kernel, recurrent, bias]
-
-    def count(self) -> int:
-        """Number of parameters: ``4 * units * (input_dim + units + 1)``."""
-        return sum(getattr(self, f.name).size for f in fields(self))
 
 
 def lstm_cell(

@@ -53,6 +53,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from utils.config import book_seed
+
+__all__ = ["LagTask", "LagRun", "make_lag_task", "build_lag_model", "train_lag_model", "lag_sweep",
+    "recurrent_param_count", "units_for_params"]
+
 N_FEATURES = 2
 """Input features per step: the value (±1) and the marker (0/1)."""
 
@@ -144,7 +149,7 @@ def make_lag_task(
     n_train: int = 4000,
     n_val: int = 500,
     n_test: int = 1000,
-    seed: int = 0,
+    seed: int | None = None,
 ) -> LagTask:
     """Generate the long-lag task with sequences of ``max_lag + 1`` steps (see the module docstring).
 
@@ -159,7 +164,7 @@ def make_lag_task(
     split is for the final report only.
     """
     max_lag = _check_int("max_lag", max_lag, 0)
-    seed = _check_int("seed", seed, 0)
+    seed = _check_int("seed", book_seed(seed), 0)
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
     sizes = [_check_int(name, n, 1) for name, n in (("n_train", n_train), ("n_val", n_val), ("n_test", n_test))]
@@ -210,14 +215,19 @@ def build_lag_model(
     clipnorm: float | None = 1.0,
     decay_steps: int | None = None,
     n_features: int = N_FEATURES,
+    global_clipnorm: float | None = None,
     **cell_kwargs,
 ):
     """``(batch, time, 2)`` → one recurrent layer (named ``cell``) → ``Dense(1, sigmoid)`` (named ``readout``).
 
     Compiled with Adam (``learning_rate``, gradient clipping ``clipnorm`` per
-    weight tensor), binary cross-entropy and accuracy. With ``decay_steps``,
-    the learning rate follows a cosine from ``learning_rate`` down to 0 over
-    that many optimizer steps (``keras.optimizers.schedules.CosineDecay``).
+    weight tensor), binary cross-entropy and accuracy. ``global_clipnorm``
+    clips the whole gradient instead (all weight tensors rescaled by one
+    factor when their joint norm exceeds it, as in Pascanu et al., 2013);
+    Keras allows only one of the two, so pass ``clipnorm=None`` with it.
+    With ``decay_steps``, the learning rate follows a cosine from
+    ``learning_rate`` down to 0 over that many optimizer steps
+    (``keras.optimizers.schedules.CosineDecay``).
     ``cell_kwargs`` go to the recurrent layer (e.g. ``unit_forget_bias=False``
     for an LSTM). Call ``keras.utils.set_random_seed`` first for reproducible
     initial weights (:func:`train_lag_model` does).
@@ -227,6 +237,10 @@ def build_lag_model(
 
     if cell not in RECURRENT_LAYERS:
         raise ValueError(f"cell must be one of {sorted(RECURRENT_LAYERS)}, not {cell!r}")
+    if clipnorm is not None and global_clipnorm is not None:
+        raise ValueError(
+            f"clipnorm={clipnorm!r} (per weight tensor) and global_clipnorm={global_clipnorm!r} (whole gradient) "
+            "cannot be combined: pass clipnorm=None to clip the whole gradient")
     model = keras.Sequential(
         [
             keras.Input(shape=(None, n_features), name="inputs"),
@@ -239,7 +253,7 @@ def build_lag_model(
     if decay_steps is not None:
         rate = keras.optimizers.schedules.CosineDecay(learning_rate, _check_int("decay_steps", decay_steps, 1))
     model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=rate, clipnorm=clipnorm),
+        optimizer=keras.optimizers.Adam(learning_rate=rate, clipnorm=clipnorm, global_clipnorm=global_clipnorm),
         loss="binary_crossentropy",
         metrics=["accuracy"],
     )
@@ -284,16 +298,19 @@ def train_lag_model(
     learning_rate: float = 1e-3,
     clipnorm: float | None = 1.0,
     cosine_decay: bool = True,
-    seed: int = 0,
+    seed: int | None = None,
     keep_model: bool = False,
     callbacks=None,
+    global_clipnorm: float | None = None,
     **cell_kwargs,
 ) -> LagRun:
     """Train one model on ``task``'s training split for a fixed budget; evaluate it once.
 
     The budget is identical for every model: ``epochs`` passes over the
     training split in shuffled mini-batches of ``batch_size`` (hence the same
-    number of optimizer steps), Adam with gradient clipping ``clipnorm`` and a
+    number of optimizer steps), Adam with gradient clipping (``clipnorm`` per
+    weight tensor, or ``global_clipnorm`` on the whole gradient with
+    ``clipnorm=None``: see :func:`build_lag_model`) and a
     learning rate that starts at ``learning_rate`` and, with ``cosine_decay``
     (the default), falls along a cosine to 0 at the last step. The weights
     after the last epoch are evaluated on the validation and the test split (no
@@ -308,10 +325,12 @@ def train_lag_model(
     from utils._tf import keras
 
     epochs = _check_int("epochs", epochs, 1)
+    seed = book_seed(seed)
     keras.utils.set_random_seed(seed)
     start = time.perf_counter()
     steps = epochs * -(-len(task.x_train) // batch_size)
     model = build_lag_model(cell, units=units, learning_rate=learning_rate, clipnorm=clipnorm,
+                            global_clipnorm=global_clipnorm,
                             decay_steps=steps if cosine_decay else None, **cell_kwargs)
     history = model.fit(task.x_train, task.y_train, epochs=epochs, batch_size=batch_size, shuffle=True,
                         validation_data=(task.x_val, task.y_val), verbose=0, callbacks=callbacks)
@@ -330,7 +349,7 @@ def lag_sweep(
     lags,
     models: dict,
     *,
-    seeds=(0,),
+    seeds=None,
     task_kwargs: dict | None = None,
     keep_models_at=None,
     log=print,
@@ -354,6 +373,7 @@ def lag_sweep(
 
     keep = set(keep_models_at or ())
     rows, runs = [], []
+    seeds = (book_seed(),) if seeds is None else tuple(seeds)
     for seed in seeds:
         for lag in lags:
             task = make_lag_task(lag, seed=seed, **(task_kwargs or {}))

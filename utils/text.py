@@ -17,6 +17,10 @@ containing it can be loaded again after ``import utils.text``.
 from __future__ import annotations
 
 from utils._tf import keras, tf
+from utils.config import book_seed
+
+__all__ = ["standardize", "make_vectorizer", "encode_texts", "sequence_dataset", "length_sorted_dataset",
+           "padding_fraction"]
 
 BR_PATTERN = r"<br\s*/?>"
 KEEP_PATTERN = r"[^a-z0-9']+"
@@ -91,7 +95,7 @@ def sequence_dataset(
     max_length: int | None = None,
     batch_size: int = 64,
     shuffle: bool = False,
-    seed: int = 0,
+    seed: int | None = None,
     bucket_boundaries: list[int] | None = None,
 ) -> tf.data.Dataset:
     """An in-memory, prefetched ``tf.data`` pipeline of integer sequences (and labels).
@@ -106,9 +110,27 @@ def sequence_dataset(
     The dataset reports its true number of batches (``cardinality``), so Keras
     knows the epoch length even with bucketing.
     """
+    sequences = encode_texts(texts, vectorizer, max_length=max_length)
+    return _pipeline(sequences, labels, batch_size=batch_size, shuffle=shuffle, seed=seed,
+                     bucket_boundaries=bucket_boundaries)
+
+
+def length_sorted_dataset(texts, vectorizer, *, max_length: int | None = None, batch_size: int = 256):
+    """``(dataset, order)``: the texts' token ids in batches of similar length, for fast prediction.
+
+    Batch ``k`` holds the texts ``order[k * batch_size:(k + 1) * batch_size]``, shortest first, padded
+    only to the longest of them. Undo the sorting with ``result[order] = predictions``.
+    """
     import numpy as np
 
     sequences = encode_texts(texts, vectorizer, max_length=max_length)
+    order = np.argsort([len(s) for s in sequences], kind="stable")
+    return _pipeline([sequences[i] for i in order], None, batch_size=batch_size), order
+
+
+def _pipeline(sequences, labels=None, *, batch_size, shuffle=False, seed=None, bucket_boundaries=None):
+    import numpy as np
+
     n = len(sequences)
     lengths = np.array([len(s) for s in sequences], dtype=np.int64)
     if labels is not None:
@@ -126,7 +148,7 @@ def sequence_dataset(
 
     ds = tf.data.Dataset.range(n)
     if shuffle:
-        ds = ds.shuffle(n, seed=seed, reshuffle_each_iteration=True)
+        ds = ds.shuffle(n, seed=book_seed(seed), reshuffle_each_iteration=True)
     ds = ds.map(element, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     if bucket_boundaries:
         # The number of batches the buckets produce does not depend on the order: count it.
@@ -143,7 +165,8 @@ def sequence_dataset(
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def padding_fraction(lengths, batch_size: int, bucket_boundaries: list[int] | None = None, seed: int = 0) -> float:
+def padding_fraction(lengths, batch_size: int, bucket_boundaries: list[int] | None = None,
+                     seed: int | None = None) -> float:
     """Share of the time steps in an epoch that are padding, for a shuffled epoch of sequences.
 
     Without buckets, each batch of ``batch_size`` random sequences is padded to
@@ -157,7 +180,7 @@ def padding_fraction(lengths, batch_size: int, bucket_boundaries: list[int] | No
     lengths = np.asarray(lengths, dtype=np.int64)
     if lengths.size == 0 or batch_size < 1:
         raise ValueError("need at least one sequence and batch_size >= 1")
-    order = np.random.default_rng(seed).permutation(lengths.size)
+    order = np.random.default_rng(book_seed(seed)).permutation(lengths.size)
     groups = [lengths[order]]
     if bucket_boundaries:
         buckets = _bucket_of(np.maximum(lengths[order], 1), bucket_boundaries)

@@ -6,6 +6,8 @@ import time
 
 from utils._tf import keras
 
+__all__ = ["EpochLogger", "timer"]
+
 
 class EpochLogger(keras.callbacks.Callback):
     """Print one compact line per epoch and remember how long each epoch took.
