@@ -39,7 +39,7 @@ FILLER = ["the", "film", "plot", "acting", "was", "really", "and", "a", "story",
 
 def toy_reviews(n: int, seed: int = 0):
     """Reviews of filler words plus sentiment words of one class: separable by word identity alone."""
-    rng = np.random.RandomState(seed)
+    rng = np.random.default_rng(seed)
     texts, labels = [], []
     for i in range(n):
         label = i % 2

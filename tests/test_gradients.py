@@ -248,3 +248,17 @@ def test_fit_with_gradient_log_records_every_step_before_clipping():
     assert log["loss"][-4:].mean() < 0.5 * log["loss"][:4].mean()
     with pytest.raises(ValueError, match="full batch"):
         fit_with_gradient_log(model, x[:4], y[:4], optimizer=keras.optimizers.SGD(0.1), batch_size=16)
+
+
+def test_cell_path_decay_averages_per_unit_products_and_skips_padding():
+    from utils import cell_path_decay
+
+    # two units with constant gates 0.9 and 0.5: the mean of the products, not the product of the mean
+    forget = np.broadcast_to(np.array([0.9, 0.5]), (1, 4, 2))
+    np.testing.assert_allclose(cell_path_decay(forget), [(0.9**k + 0.5**k) / 2 for k in range(4)])
+    # a padded sequence: only its real steps count, and k runs over them
+    padded = np.concatenate([np.full((1, 2, 2), 0.8), np.full((1, 2, 2), 0.01)], axis=1)
+    both = np.concatenate([np.full((1, 4, 2), 0.8), padded])
+    decay = cell_path_decay(both, lengths=[4, 2])
+    np.testing.assert_allclose(decay[:2], [1.0, 0.8])                     # geometric mean of equal values
+    np.testing.assert_allclose(decay[2:], [0.8**2, 0.8**3])               # only the long sequence reaches k = 2, 3

@@ -107,3 +107,16 @@ def test_title_summary_and_exercises(path):
     assert exercises, f"{path.name} has no labelled exercise"
     for label in exercises:
         assert re.search(rf":::\{{solution\}} {label}\n:class: dropdown", markdown), f"{label} has no dropdown solution"
+
+
+@pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
+def test_the_books_machinery_is_out_of_the_readers_way(path):
+    # glue() feeds the prose; it belongs in cells the built page removes (JupyterLab still shows them)
+    nb = json.loads(path.read_text())
+    for i, cell in enumerate(nb["cells"]):
+        if cell["cell_type"] != "code":
+            continue
+        source = "".join(cell["source"])
+        if re.search(r"\b(book\.)?glue(_markdown)?\(", source):
+            tags = cell.get("metadata", {}).get("tags", [])
+            assert "remove-cell" in tags, f"{path.name} cell {i}: glue() in a visible cell: tag it remove-cell"

@@ -213,7 +213,7 @@ def vectorize(model: keras.Model, texts, labels=None, *, batch_size: int = 256, 
     if labels is not None:
         items.append(_as_labels(labels, len(texts), "labels"))
     if seed is not None:
-        order = np.random.RandomState(seed).permutation(len(texts))
+        order = np.random.default_rng(seed).permutation(len(texts))
         items = [item[order] for item in items]
     ds = tf.data.Dataset.from_tensor_slices(tuple(items) if len(items) > 1 else items[0]).batch(batch_size)
 

@@ -49,7 +49,7 @@ from utils._tf import keras, tf
 from utils.config import book_seed
 
 __all__ = ["spectral_radius", "spectral_norm", "set_spectral_radius", "gradient_norms_by_distance",
-    "embedding_gradient_norms_by_distance", "rnn_state_jacobian_norms", "fit_with_gradient_log"]
+    "embedding_gradient_norms_by_distance", "rnn_state_jacobian_norms", "fit_with_gradient_log", "cell_path_decay"]
 
 REDUCTIONS = ("mean", "geometric", "median", None)
 
@@ -446,3 +446,28 @@ def fit_with_gradient_log(
             losses.append(float(value))
             norms.append(float(norm))
     return {"loss": np.asarray(losses), "grad_norm": np.asarray(norms)}
+
+
+def cell_path_decay(forget, lengths=None) -> np.ndarray:
+    """What the LSTM's cell path alone predicts for the gradient k steps before the end, k = 0, 1, ...
+
+    By the cell-state Jacobian, k steps before the end the cell path scales unit u by the product of its own
+    forget gates over the last k real steps. This returns, for every k, the mean over units of that product,
+    then the geometric mean over sequences (as :func:`gradient_norms_by_distance` with ``reduce="geometric"``).
+    Averaging the per-unit products, not raising the mean gate to the power k, avoids Jensen's bias.
+
+    ``forget``: ``(batch, time, units)`` forget gates (e.g. from :func:`utils.scratch.lstm_forward` with
+    ``return_gates=True``); ``lengths``: real steps per sequence, padding at the end (default: all real).
+    """
+    forget = np.asarray(forget, dtype=np.float64)
+    batch, steps, _ = forget.shape
+    lengths = np.full(batch, steps) if lengths is None else np.asarray(lengths)
+    real = np.arange(steps) < lengths[:, None]                     # (batch, time)
+    log_f = np.where(real[..., None], np.log(forget), 0.0)         # padded steps: factor 1
+    after = np.cumsum(log_f[:, ::-1], axis=1)[:, ::-1] - log_f     # sum of log f over the steps after t
+    per_step = np.exp(after).mean(axis=2)                          # mean over units of the product
+    distance = lengths[:, None] - 1 - np.arange(steps)             # k of step t: real steps after it
+    aligned = np.full((batch, lengths.max()), np.nan)
+    rows, cols = np.nonzero(real)
+    aligned[rows, distance[rows, cols]] = per_step[rows, cols]
+    return np.exp(np.nanmean(np.log(aligned), axis=0))

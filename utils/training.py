@@ -6,7 +6,7 @@ import time
 
 from utils._tf import keras
 
-__all__ = ["EpochLogger", "timer"]
+__all__ = ["EpochLogger", "Timer"]
 
 
 class EpochLogger(keras.callbacks.Callback):
@@ -37,8 +37,8 @@ class EpochLogger(keras.callbacks.Callback):
         print(f"epoch {epoch + 1}/{total} · {seconds:.0f} s · {metrics}", flush=True)
 
 
-class timer:
-    """Context manager that measures wall-clock seconds: ``with timer() as t: ...; t.seconds``."""
+class Timer:
+    """Context manager that measures wall-clock seconds: ``with Timer() as t: ...; t.seconds``."""
 
     def __enter__(self):
         self.seconds = 0.0
