@@ -1,8 +1,9 @@
-"""Helpers shared by the from-scratch tests (``test_scratch_rnn.py``, ``test_scratch_lstm.py``).
+"""Helpers of the from-scratch tests (``test_scratch.py``).
 
-Both files check a NumPy layer of :mod:`utils.scratch` against its Keras
-counterpart with the same weights; these functions build the cases. (Imported
-as ``from _helpers import ...``: pytest puts ``tests/`` on ``sys.path``.)
+They check the NumPy RNN and LSTM of :mod:`utils.scratch` against their Keras
+counterparts with the same weights; these functions build the cases for both
+layers. (Imported as ``from _helpers import ...``: pytest puts ``tests/`` on
+``sys.path``.)
 """
 
 from __future__ import annotations

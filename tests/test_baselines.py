@@ -1,4 +1,4 @@
-"""utils.baselines (the order-blind bag-of-words models) and the chapter-01 plots.
+"""utils.baselines: the order-blind bag-of-words models (chapter 01).
 
 Each test states a property that would break if the code were wrong: the
 encodings are blind to word order (unigrams) or to order beyond neighbours
@@ -9,14 +9,10 @@ takes raw strings and survives saving; bad arguments raise clear errors.
 
 from __future__ import annotations
 
-import matplotlib
+import numpy as np
+import pytest
 
-matplotlib.use("Agg")
-
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from utils import (  # noqa: E402
+from utils import (
     BaselineResult,
     build_bow_baseline,
     evaluate_baseline,
@@ -24,10 +20,6 @@ from utils import (  # noqa: E402
     fit_baseline,
     keras,
     majority_class_accuracy,
-    plot_length_distribution,
-    plot_rating_distribution,
-    plot_top_weights,
-    plot_vocabulary_coverage,
     predict_baseline,
     setup,
 )
@@ -204,39 +196,3 @@ def test_bad_texts_and_labels_raise_clear_errors():
         fit_baseline(texts, np.ones(len(texts), int), texts, labels)
     with pytest.raises(ValueError, match="at least 1"):
         fit_baseline(texts, labels, texts, labels, epochs=0)
-
-
-# --------------------------------------------------------------------------- chapter-01 plots
-
-
-def test_rating_plot_counts_every_star():
-    fig = plot_rating_distribution({"train": [1, 1, 2, 10], "test": [4, 7, 7]})
-    train_bars, test_bars = ([int(bar.get_height()) for bar in c] for c in fig.axes[0].containers)
-    assert train_bars == [2, 1, 0, 0, 0, 0, 0, 0, 0, 1]
-    assert test_bars == [0, 0, 0, 1, 0, 0, 2, 0, 0, 0]
-    with pytest.raises(ValueError, match="empty"):
-        plot_rating_distribution({})
-
-
-def test_length_plot_rejects_bad_lengths():
-    fig = plot_length_distribution({"train": [10, 20, 40, 400], "test": [15, 30]})
-    assert fig.axes[0].get_xscale() == "log"
-    with pytest.raises(ValueError, match="positive token counts"):
-        plot_length_distribution({"train": [0, 3]})
-
-
-def test_coverage_plot_marks_the_right_share():
-    fig = plot_vocabulary_coverage([1, 6, 3], marks=[2])
-    x, y = fig.axes[0].lines[0].get_data()
-    np.testing.assert_allclose(y, [0.6, 0.9, 1.0])
-    assert fig.axes[0].lines[1].get_ydata()[0] == pytest.approx(0.9)
-    with pytest.raises(ValueError, match="positive counts"):
-        plot_vocabulary_coverage([])
-
-
-def test_top_weights_plot_picks_the_extremes():
-    fig = plot_top_weights([0.5, -2.0, 0.1, 3.0], ["ok", "awful", "film", "great"], k=1)
-    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-    assert labels == ["awful", "great"]
-    with pytest.raises(ValueError, match="must match"):
-        plot_top_weights([1.0, 2.0], ["a"], k=1)

@@ -28,11 +28,9 @@ saves a screenshot of every page, to look at what the test saw.
 from __future__ import annotations
 
 import functools
-import http.server
 import os
 import re
 import shutil
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -127,22 +125,14 @@ def _repository_url() -> str:
 # ----------------------------------------------------------------------------- fixtures
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - signature of the base class
-        pass
-
-
 @pytest.fixture(scope="module")
-def base_url():
+def base_url(serve_directory):
+    """The built book served on 127.0.0.1 (``serve_directory``: conftest.py) for this module's tests."""
     if HTML_DIR is None or not (HTML_DIR / "index.html").is_file():
         _unavailable(f"no built book (looked in {HTML_DIR or '_build_quick/_build/html and _build/html'})")
-    handler = functools.partial(_QuietHandler, directory=str(HTML_DIR))
-    server = http.server.ThreadingHTTPServer((HOST, 0), handler)  # port 0: a free port
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://{HOST}:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
+    with serve_directory(HTML_DIR) as url:
+        assert urlparse(url).hostname == HOST  # the route handler lets exactly this host through
+        yield url + "/"
 
 
 @pytest.fixture(scope="module")

@@ -2,19 +2,18 @@
 
 Every fault the loader promises to handle has a test that fails if the
 behaviour breaks: bad sources, bad downloads, bad archives, interrupted work.
-The last test checks the real archive when ``IMDB_ARCHIVE`` is set.
+Then the quick-mode subset and the validation split (grouped by movie, or
+review by review). The last tests check the real archive when ``IMDB_ARCHIVE``
+is set.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import http.server
 import io
 import os
 import socket
 import tarfile
-import threading
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from utils import data
+from utils import data, train_validation_split
 from utils.data import ImdbDataError, load_imdb
 
 # --------------------------------------------------------------------------- fixtures
@@ -94,25 +93,13 @@ def clean_env(monkeypatch):
         monkeypatch.delenv(var, raising=False)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep pytest output clean
-        pass
-
-
 @pytest.fixture
-def http_server(tmp_path):
-    """Serve tmp_path/www on 127.0.0.1; yields the base URL."""
+def http_server(tmp_path, serve_directory):
+    """Serve tmp_path/www on 127.0.0.1 for one test (``serve_directory``: conftest.py); yields (base URL, www)."""
     root = tmp_path / "www"
     root.mkdir()
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", root
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serve_directory(root) as url:
+        yield url, root
 
 
 def closed_port() -> int:
@@ -224,28 +211,22 @@ def test_download_connection_refused_names_env_and_url(data_dir, monkeypatch):
     assert leftovers(data_dir) == [] and not (data_dir / "aclImdb_v1.tar.gz").exists()
 
 
-def test_download_that_breaks_off_leaves_nothing(archive, data_dir, monkeypatch):
+def test_download_that_breaks_off_leaves_nothing(archive, data_dir, tmp_path, serve_directory, monkeypatch):
     payload = archive.read_bytes()
 
-    class ShortHandler(_QuietHandler):
-        def do_GET(self):  # promise the whole file, send half, hang up
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload[: len(payload) // 2])
-            self.wfile.flush()
-            self.close_connection = True
+    def send_half(handler):  # promise the whole file, send half, hang up
+        handler.send_response(200)
+        handler.send_header("Content-Length", str(len(payload)))
+        handler.end_headers()
+        handler.wfile.write(payload[: len(payload) // 2])
+        handler.wfile.flush()
+        handler.close_connection = True
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), ShortHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        monkeypatch.setattr(data, "IMDB_URL", f"http://127.0.0.1:{server.server_address[1]}/a.tar.gz")
+    with serve_directory(tmp_path, do_get=send_half) as url:
+        monkeypatch.setattr(data, "IMDB_URL", f"{url}/a.tar.gz")
         monkeypatch.setattr(data, "IMDB_SHA256", sha256(archive))
         with pytest.raises(ImdbDataError):
             load_imdb("train", data_dir=data_dir)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert leftovers(data_dir) == [] and not (data_dir / "aclImdb_v1.tar.gz").exists()
 
 
@@ -469,16 +450,35 @@ def test_split_rejects_bad_arguments():
         data.train_validation_split(frame.drop(columns="movie"))
 
 
-@pytest.mark.parametrize("value, expected", [("1", True), ("true", True), ("0", False), ("", False)])
-def test_quick_flag_parsing(monkeypatch, value, expected):
-    monkeypatch.setenv(data.QUICK_ENV, value)
-    assert data.quick_mode() is expected
+def frame_without_movies(n_pos=60, n_neg=40) -> pd.DataFrame:
+    """Reviews without a ``movie`` column: n_pos positives, then n_neg negatives."""
+    return pd.DataFrame(
+        {"text": [f"review {i}" for i in range(n_pos + n_neg)], "label": [1] * n_pos + [0] * n_neg,
+         "rating": [8] * n_pos + [2] * n_neg}
+    )
 
 
-def test_quick_flag_rejects_nonsense(monkeypatch):
-    monkeypatch.setenv(data.QUICK_ENV, "maybe")
-    with pytest.raises(ValueError, match="BOOK_QUICK"):
-        data.quick_mode()
+def test_random_split_is_stratified_disjoint_and_seeded():
+    # by=None: reviews drawn one by one (chapter 05's leak experiment); the movie-grouped split is tested above
+    df = frame_without_movies()
+    train, val = train_validation_split(df, 0.25, seed=3, by=None)
+    assert len(train) + len(val) == len(df) and len(val) == 25
+    assert val["label"].sum() == 15  # 25% of 60 positives
+    assert set(train["text"]).isdisjoint(val["text"])
+    again_train, again_val = train_validation_split(df, 0.25, seed=3, by=None)
+    pd.testing.assert_frame_equal(val, again_val)
+    assert not val.equals(train_validation_split(df, 0.25, seed=4, by=None)[1])
+
+
+def test_grouped_split_needs_the_movie_column():
+    with pytest.raises(ValueError, match="movie"):
+        train_validation_split(frame_without_movies(), 0.25, seed=3)
+
+
+@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 2])
+def test_split_rejects_bad_fraction(fraction):
+    with pytest.raises(ValueError, match="validation_fraction"):
+        train_validation_split(frame_without_movies(), fraction)
 
 
 # --------------------------------------------------------------------------- the real archive

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import matplotlib
+import matplotlib.pyplot as plt
+import pytest
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import pytest  # noqa: E402
-
-from utils.diagrams import draw_lstm_cell, draw_unrolled  # noqa: E402
+from utils.diagrams import draw_lstm_cell, draw_unrolled
 
 
 def texts(fig) -> list[str]:

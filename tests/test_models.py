@@ -1,14 +1,31 @@
-"""utils.models: the chapter-5 configuration, builder and training helper."""
+"""utils.models: the small recurrent classifier of chapters 02-04; the chapter-5 configuration, builder and
+training helper."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from utils import make_vectorizer, predict_probabilities, setup
+from utils import build_recurrent_classifier, make_vectorizer, predict_probabilities, setup
 from utils.models import POOLINGS, LSTMConfig, build_lstm_classifier, export_text_model, train_classifier
 
 SMALL = LSTMConfig(vocab_size=40, embed_dim=6, units=3, pretrained=False, lr_schedule="constant", max_length=12)
+
+
+@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
+def test_recurrent_classifier_shapes_and_masking(cell):
+    setup(seed=0, verbose=False)
+    model = build_recurrent_classifier(30, cell=cell, units=4, embed_dim=3)
+    ids = np.array([[5, 6, 7, 0, 0, 0, 0]], dtype="int64")
+    p_short = model.predict(ids[:, :3], verbose=0)
+    p_padded = model.predict(ids, verbose=0)
+    assert p_short.shape == (1, 1) and 0 < p_short[0, 0] < 1
+    np.testing.assert_allclose(p_short, p_padded, atol=1e-6)  # padding is masked
+
+
+def test_recurrent_classifier_rejects_unknown_cell():
+    with pytest.raises(ValueError, match="cell must be one of"):
+        build_recurrent_classifier(10, cell="transformer")
 
 
 @pytest.mark.parametrize(

@@ -1,42 +1,30 @@
-"""utils.data.train_validation_split, utils.text.sequence_dataset, utils.models.build_recurrent_classifier."""
+"""utils.text: standardisation, vectorisers and the (bucketed) ``tf.data`` pipelines."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
-from utils import build_recurrent_classifier, make_vectorizer, sequence_dataset, setup, train_validation_split
+from utils import make_vectorizer, sequence_dataset, standardize, tf
+from utils.text import padding_fraction
 
 
-def _frame(n_pos=60, n_neg=40):
-    return pd.DataFrame(
-        {"text": [f"review {i}" for i in range(n_pos + n_neg)], "label": [1] * n_pos + [0] * n_neg,
-         "rating": [8] * n_pos + [2] * n_neg}
-    )
+def test_standardize_cleans_markup_and_punctuation():
+    out = standardize(tf.constant(["Great!<br /><br />I DON'T<br/>like it...", "A<br>B"])).numpy()
+    assert out[0].decode().split() == ["great", "i", "don't", "like", "it"]
+    assert out[1].decode().split() == ["a", "b"]
 
 
-def test_random_split_is_stratified_disjoint_and_seeded():
-    # by=None: reviews drawn one by one (chapter 05's leak experiment); the movie-grouped split is in test_data.py
-    df = _frame()
-    train, val = train_validation_split(df, 0.25, seed=3, by=None)
-    assert len(train) + len(val) == len(df) and len(val) == 25
-    assert val["label"].sum() == 15  # 25% of 60 positives
-    assert set(train["text"]).isdisjoint(val["text"])
-    again_train, again_val = train_validation_split(df, 0.25, seed=3, by=None)
-    pd.testing.assert_frame_equal(val, again_val)
-    assert not val.equals(train_validation_split(df, 0.25, seed=4, by=None)[1])
-
-
-def test_grouped_split_needs_the_movie_column():
-    with pytest.raises(ValueError, match="movie"):
-        train_validation_split(_frame(), 0.25, seed=3)
-
-
-@pytest.mark.parametrize("fraction", [0.0, 1.0, -0.1, 2])
-def test_split_rejects_bad_fraction(fraction):
-    with pytest.raises(ValueError, match="validation_fraction"):
-        train_validation_split(_frame(), fraction)
+def test_vectorizer_int_and_multi_hot():
+    vec = make_vectorizer(10, sequence_length=4)
+    vec.adapt(["good good film", "bad film"])
+    ids = vec(["good bad unknownword"]).numpy()[0]
+    vocab = vec.get_vocabulary()
+    assert vocab[:2] == ["", "[UNK]"]
+    assert [vocab[i] for i in ids[:3]] == ["good", "bad", "[UNK]"] and ids[3] == 0
+    bag = make_vectorizer(10, output_mode="multi_hot", ngrams=2)
+    bag.adapt(["good film", "bad film"])
+    assert "good film" in bag.get_vocabulary()
 
 
 @pytest.fixture
@@ -80,25 +68,7 @@ def test_sequence_dataset_without_labels_and_label_mismatch(vectorizer):
         sequence_dataset(["a", "b"], [1, 0, 1], vectorizer=vectorizer)
 
 
-@pytest.mark.parametrize("cell", ["simple_rnn", "lstm", "gru"])
-def test_recurrent_classifier_shapes_and_masking(cell):
-    setup(seed=0, verbose=False)
-    model = build_recurrent_classifier(30, cell=cell, units=4, embed_dim=3)
-    ids = np.array([[5, 6, 7, 0, 0, 0, 0]], dtype="int64")
-    p_short = model.predict(ids[:, :3], verbose=0)
-    p_padded = model.predict(ids, verbose=0)
-    assert p_short.shape == (1, 1) and 0 < p_short[0, 0] < 1
-    np.testing.assert_allclose(p_short, p_padded, atol=1e-6)  # padding is masked
-
-
-def test_recurrent_classifier_rejects_unknown_cell():
-    with pytest.raises(ValueError, match="cell must be one of"):
-        build_recurrent_classifier(10, cell="transformer")
-
-
 def test_padding_fraction_counts_padded_steps():
-    from utils.text import padding_fraction
-
     assert padding_fraction([3, 3, 3, 3], batch_size=2) == 0.0
     assert padding_fraction([1, 3], batch_size=2) == pytest.approx(2 / 6)  # one batch of width 3
     lengths = np.r_[np.full(50, 10), np.full(50, 200)]
