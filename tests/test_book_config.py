@@ -396,3 +396,10 @@ def test_bibliography_is_alphabetical_and_labelled_like_the_citations():
         for keys in re.findall(r"\{cite[:a-z]*\}`([^`]+)`", path.read_text()):
             cited.update(k.strip() for k in keys.split(","))
     assert cited <= set(bib.entries), f"cited but not in references.bib: {sorted(cited - set(bib.entries))}"
+
+
+def test_markdown_is_glued_only_within_its_own_page():
+    # myst-nb's {glue:md} reads the current page's glue data only; {glue:text} can name another page (path::key)
+    for path in [ROOT / "intro.md", *sorted((ROOT / "chapters").glob("*.ipynb"))]:
+        for ref in re.findall(r"\{glue:md\}`([^`]+)`", path.read_text()):
+            assert "::" not in ref, f"{path.name}: {{glue:md}}`{ref}` cannot read another page's glue data"
