@@ -17,7 +17,9 @@ Before anything is executed (``config-inited``), this extension
    ``--path-output _build_quick``, as ``make test`` does);
 3. computes a fingerprint of the inputs above (:func:`fingerprint`) and, when
    it differs from the one recorded beside the cache (``.book_inputs.json``),
-   deletes the cache, so every notebook runs again, and records the new one.
+   deletes the cache and Sphinx's saved environment (without the latter, Sphinx
+   would re-read only the notebooks whose own source changed and republish the
+   others' old outputs), so every notebook runs again, and records the new one.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 MAIN_BUILD_DIR = "_build"  # `make book` builds here; its cache is the one to protect
 QUICK_BUILD_DIR = "_build_quick"  # `make test` builds the quick book here
 RECORD = ".book_inputs.json"
+ENVIRONMENT_PICKLE = "environment.pickle"  # Sphinx's saved environment, in the doctree directory
 HASHED_FILES = ("requirements.lock", "requirements.txt")
 HASHED_DIRS = ("utils",)
 
@@ -112,6 +115,10 @@ def check_build(app: Sphinx, config: Config) -> None:
             logger.info(f"execution_guard: the notebooks' inputs changed ({', '.join(changed)}): "
                         f"clearing {cache} so that every notebook runs again")
             shutil.rmtree(cache)
+        # Sphinx re-reads only the documents whose source changed and keeps the others' doctrees, outputs
+        # included, in its pickled environment. Dropping it makes Sphinx read, and so execute, every notebook.
+        # (config-inited runs before Sphinx loads the environment.)
+        (Path(app.doctreedir) / ENVIRONMENT_PICKLE).unlink(missing_ok=True)
         record.parent.mkdir(parents=True, exist_ok=True)
         record.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n", encoding="utf8")
 

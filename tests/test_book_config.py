@@ -196,8 +196,12 @@ def test_guard_keeps_the_cache_when_nothing_changed(book_env):
     outdir = book_env / "_build" / "html"
     _guarded(book_env, outdir)
     cache = _fill_cache(outdir)
+    pickle = outdir.parent / ".doctrees" / execution_guard.ENVIRONMENT_PICKLE
+    pickle.parent.mkdir(parents=True, exist_ok=True)
+    pickle.write_text("doctrees of an earlier build")
     _guarded(book_env, outdir)
     assert (cache / "executed.marker").is_file()
+    assert pickle.read_text() == "doctrees of an earlier build"
 
 
 @pytest.mark.parametrize("change", ["utils", "new module", "lock", "requirements", "data", "seed", "quick"])
@@ -221,8 +225,12 @@ def test_guard_clears_the_cache_when_an_input_changes(book_env, monkeypatch, cha
     else:
         monkeypatch.setenv("BOOK_QUICK", "1")
     before = json.loads((outdir.parent / execution_guard.RECORD).read_text())
+    pickle = outdir.parent / ".doctrees" / execution_guard.ENVIRONMENT_PICKLE
+    pickle.parent.mkdir(parents=True, exist_ok=True)
+    pickle.write_text("doctrees of an earlier build")
     _guarded(book_env, outdir)
     assert not cache.exists(), f"a change of {change} must clear the execution cache"
+    assert not pickle.exists(), "Sphinx must read every notebook again, not only those whose source changed"
     after = json.loads((outdir.parent / execution_guard.RECORD).read_text())
     assert after != before
     _fill_cache(outdir)
