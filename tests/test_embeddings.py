@@ -18,6 +18,22 @@ def test_cooccurrence_counts_by_distance_and_never_across_texts():
     np.testing.assert_array_equal(counts, counts.T)
 
 
+def test_cooccurrence_counted_in_chunks_equals_a_direct_count(monkeypatch):
+    """Counting a few texts at a time (to bound memory) gives the counts of a plain double loop."""
+    import utils.embeddings as emb
+
+    rng = np.random.default_rng(0)
+    texts = [rng.integers(0, 12, size=rng.integers(1, 30)) for _ in range(40)]
+    expected = np.zeros((12, 12))
+    for t in texts:
+        for i, w in enumerate(t):
+            for j in range(max(0, i - 3), min(len(t), i + 4)):
+                if j != i and w > 1 and t[j] > 1:
+                    expected[w, t[j]] += 1 / abs(i - j)
+    monkeypatch.setattr(emb, "_CHUNK_TOKENS", 50)  # many chunks
+    np.testing.assert_allclose(cooccurrence_matrix(texts, vocab_size=12, window=3), expected, rtol=1e-6)
+
+
 def test_cooccurrence_with_fewer_contexts_keeps_the_first_columns():
     full = cooccurrence_matrix([[2, 3, 4, 5, 2, 4]], vocab_size=6, window=3)
     small = cooccurrence_matrix([[2, 3, 4, 5, 2, 4]], vocab_size=6, window=3, context_size=4)
@@ -43,6 +59,19 @@ def test_ppmi_matches_the_definition():
     assert (out >= 0).all() and out[0, 0] == 0.0
     with pytest.raises(ValueError, match="empty"):
         ppmi(np.zeros((3, 3)))
+
+
+def test_ppmi_of_every_cell_with_a_word_and_a_context_that_never_occur():
+    counts = np.array([[3, 1, 0, 2], [0, 0, 0, 0], [1, 5, 0, 1]], dtype=np.float32)  # row 1, column 2 empty
+    alpha = 0.75
+    p_wc = counts / counts.sum()
+    p_w = counts.sum(1, keepdims=True) / counts.sum()
+    p_c = counts.sum(0, keepdims=True) ** alpha / (counts.sum(0) ** alpha).sum()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        expected = np.nan_to_num(np.maximum(np.log(p_wc / (p_w * p_c)), 0), nan=0.0, posinf=0.0)
+    out = ppmi(counts, alpha)
+    assert np.isfinite(out).all()
+    np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-6)
 
 
 def test_randomized_svd_recovers_a_low_rank_matrix():
@@ -72,21 +101,6 @@ def test_words_in_the_same_contexts_get_similar_vectors():
         nearest_words(vectors, vocab, "zzz")
     with pytest.raises(ValueError, match="smaller than the vocabulary"):
         ppmi_svd_embeddings(texts, vec, dim=len(vocab))
-
-
-def test_block_counting_matches_a_direct_count(monkeypatch):
-    import utils.embeddings as emb
-
-    rng = np.random.default_rng(0)
-    texts = [rng.integers(0, 12, size=int(rng.integers(1, 40))) for _ in range(30)]
-    naive = np.zeros((12, 12), np.float32)
-    for t in texts:
-        for i, w in enumerate(t):
-            for j, c in enumerate(t):
-                if i != j and abs(i - j) <= 3 and w > 1 and c > 1:
-                    naive[w, c] += 1.0 / abs(i - j)
-    monkeypatch.setattr(emb, "_BLOCK", 7)  # many blocks, some empty, a short last one
-    np.testing.assert_allclose(emb.cooccurrence_matrix(texts, 12, window=3), naive, rtol=1e-6)
 
 
 def test_ppmi_copies_unless_told_to_overwrite():

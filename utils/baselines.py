@@ -86,6 +86,16 @@ def _as_texts(texts, what: str) -> np.ndarray:
     return arr
 
 
+def _string_tensor(texts: np.ndarray) -> tf.Tensor:
+    """A ``tf.string`` tensor of the reviews.
+
+    Not ``texts.astype(str)``: NumPy would store every review in a fixed-width
+    unicode slot as long as the longest one (13,704 characters in IMDb), about
+    1.4 GB for 25,000 reviews instead of 33 MB.
+    """
+    return tf.constant(texts.tolist(), dtype=tf.string)
+
+
 def _as_labels(labels, n: int, what: str) -> np.ndarray:
     """A float32 array of 0/1 labels of length ``n``, or a clear error."""
     arr = np.asarray(labels)
@@ -178,7 +188,7 @@ def build_bow_baseline(
     vectorizer = make_vectorizer(
         int(max_tokens), output_mode=mode, ngrams=None if ngrams == 1 else int(ngrams), name=VECTORIZER_NAME
     )
-    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(texts.astype(str)).batch(1024))
+    vectorizer.adapt(tf.data.Dataset.from_tensor_slices(_string_tensor(texts)).batch(1024))
     inputs = keras.Input(shape=(), dtype="string", name="review")
     x = vectorizer(inputs)
     if drop_oov:
@@ -209,12 +219,13 @@ def vectorize(model: keras.Model, texts, labels=None, *, batch_size: int = 256, 
     """
     texts = _as_texts(texts, "texts")
     features = keras.Model(model.inputs, model.get_layer(DENSE_NAME).input)
-    items = [texts.astype(str)]
+    items = [texts]
     if labels is not None:
         items.append(_as_labels(labels, len(texts), "labels"))
     if seed is not None:
         order = np.random.default_rng(seed).permutation(len(texts))
         items = [item[order] for item in items]
+    items[0] = _string_tensor(items[0])
     ds = tf.data.Dataset.from_tensor_slices(tuple(items) if len(items) > 1 else items[0]).batch(batch_size)
 
     def encode(x, *y):
@@ -229,7 +240,7 @@ def vectorize(model: keras.Model, texts, labels=None, *, batch_size: int = 256, 
 
 
 def _string_dataset(texts, labels=None, batch_size: int = 256) -> tf.data.Dataset:
-    texts = _as_texts(texts, "texts").astype(str)
+    texts = _string_tensor(_as_texts(texts, "texts"))
     if labels is None:
         return tf.data.Dataset.from_tensor_slices(texts).batch(batch_size)
     labels = _as_labels(labels, len(texts), "labels")

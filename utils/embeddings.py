@@ -44,37 +44,45 @@ def cooccurrence_matrix(sequences, vocab_size: int, window: int = 5, context_siz
         raise ValueError(f"window must be at least 1, got {window}")
     context_size = vocab_size if context_size is None else min(context_size, vocab_size)
     gap = np.zeros(window, dtype=np.int64)  # separates texts: a pair with a 0 is dropped
-    flat = np.concatenate([np.concatenate([np.asarray(s, dtype=np.int64), gap]) for s in sequences])
-    if flat.size and flat.max() >= vocab_size:
-        raise ValueError(f"token id {flat.max()} is outside the vocabulary of size {vocab_size}")
     counts = np.zeros(vocab_size * context_size, dtype=np.float32)
-    for distance in range(1, window + 1):
-        left, right = flat[:-distance], flat[distance:]
-        known = (left > 1) & (right > 1)
-        for word, context in ((left, right), (right, left)):  # both directions
-            keep = known & (context < context_size)
-            _add_counts(counts, word[keep] * context_size + context[keep], 1.0 / distance)
+    for chunk in _chunks(sequences, _CHUNK_TOKENS):  # whole texts at a time: the temporaries stay small
+        flat = np.concatenate([np.concatenate([np.asarray(s, dtype=np.int64), gap]) for s in chunk])
+        if flat.size and flat.max() >= vocab_size:
+            raise ValueError(f"token id {flat.max()} is outside the vocabulary of size {vocab_size}")
+        for distance in range(1, window + 1):
+            left, right = flat[:-distance], flat[distance:]
+            known = (left > 1) & (right > 1)
+            for word, context in ((left, right), (right, left)):  # both directions
+                keep = known & (context < context_size)
+                _add_counts(counts, word[keep] * context_size + context[keep], 1.0 / distance)
     return counts.reshape(vocab_size, context_size)
 
 
-_BLOCK = 1 << 24  # matrix entries counted per pass (a 128 MB temporary), whatever the vocabulary
+_CHUNK_TOKENS = 1 << 21  # tokens counted per pass: temporaries of a few tens of MB, however long the corpus
+
+
+def _chunks(sequences, tokens: int):
+    """Consecutive groups of ``sequences`` holding about ``tokens`` ids each (a long text forms its own group)."""
+    chunk, size = [], 0
+    for s in sequences:
+        chunk.append(s)
+        size += len(s)
+        if size >= tokens:
+            yield chunk
+            chunk, size = [], 0
+    if chunk:
+        yield chunk
 
 
 def _add_counts(counts: np.ndarray, cells: np.ndarray, weight: float) -> None:
     """``counts[c] += weight`` for every flat index ``c`` in ``cells`` (repeats add up), in place.
 
     ``np.bincount`` over the whole matrix would build an int64 temporary twice
-    its size; sorting the indices and counting block by block keeps the extra
-    memory small and fixed.
+    its size; counting the distinct cells first needs memory only in proportion
+    to ``cells``.
     """
-    cells = np.sort(cells)
-    edges = np.searchsorted(cells, np.arange(0, counts.size + _BLOCK, _BLOCK))
-    for b in range(len(edges) - 1):
-        lo, hi = edges[b], edges[b + 1]
-        if lo < hi:
-            start = b * _BLOCK
-            size = min(_BLOCK, counts.size - start)
-            counts[start:start + size] += np.bincount(cells[lo:hi] - start, minlength=size).astype(np.float32) * weight
+    cells, repeats = np.unique(cells, return_counts=True)
+    counts[cells] += repeats.astype(np.float32) * np.float32(weight)
 
 
 def ppmi(counts: np.ndarray, alpha: float = 0.75, *, overwrite: bool = False) -> np.ndarray:
@@ -90,12 +98,16 @@ def ppmi(counts: np.ndarray, alpha: float = 0.75, *, overwrite: bool = False) ->
         raise ValueError("the co-occurrence matrix is empty: no two known words ever appear together")
     word = counts.sum(axis=1, keepdims=True, dtype=np.float64)
     context = counts.sum(axis=0, keepdims=True, dtype=np.float64) ** alpha
-    with np.errstate(divide="ignore", invalid="ignore"):
+    normaliser = context.sum()
+    # A word or context that never occurs has only zero cells: log 0 = -inf there, clipped to 0 below. Using
+    # 1 for its (zero) total keeps NaN and +inf out without a pass over the whole matrix.
+    word[word == 0] = 1.0
+    context[context == 0] = 1.0
+    with np.errstate(divide="ignore"):
         # log P(w,c) - log P(w) - log P_alpha(c); the total count cancels between the first two terms
         pmi = np.log(counts, out=counts)  # log 0 = -inf: those cells end up at 0 below
-        pmi -= np.log(word).astype(np.float32)
-        pmi -= (np.log(context) - np.log(context.sum())).astype(np.float32)
-    np.nan_to_num(pmi, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+    pmi -= np.log(word).astype(np.float32)
+    pmi -= (np.log(context) - np.log(normaliser)).astype(np.float32)
     return np.maximum(pmi, 0.0, out=pmi)
 
 
