@@ -43,12 +43,6 @@ def test_every_toc_entry_exists_and_every_chapter_is_listed():
         assert str(path.relative_to(ROOT).with_suffix("")) in listed, f"{path.name} is not in _toc.yml"
 
 
-def test_chapters_are_numbered_in_the_toc():
-    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
-    chapter_part = next(p for p in toc["parts"] if any(e["file"].startswith("chapters/") for e in p["chapters"]))
-    assert chapter_part.get("numbered") is True
-
-
 @pytest.mark.parametrize("path", CHAPTERS, ids=lambda p: p.name)
 def test_committed_without_outputs(path):
     nb = json.loads(path.read_text())

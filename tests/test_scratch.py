@@ -66,16 +66,6 @@ def test_rnn_matches_keras_with_initial_state(return_sequences):
     assert max_abs_diff(got, expected) <= TOL
 
 
-def test_rnn_weights_read_from_a_keras_layer_give_the_same_function():
-    rng = np.random.default_rng(3)
-    x = rng.normal(size=(4, 9, 6)).astype(np.float32)
-    layer = keras.layers.SimpleRNN(5, return_sequences=True)
-    expected = layer(x)  # builds the layer with Keras' own random initialisation
-    p = RNNParams.from_keras(layer)
-    assert (p.input_dim, p.units) == (6, 5)
-    assert max_abs_diff(rnn_forward(x, p, return_sequences=True), expected) <= TOL
-
-
 def test_the_rnn_comparison_can_fail():
     """The tolerance is tight enough to catch the classic mistake: using W_hh instead of its transpose."""
     p, x = random_case(RNNParams, 4, 12, 7, 16, seed=4)
@@ -136,13 +126,6 @@ def test_rnn_float64_inputs_compute_in_float64():
 
 
 # --------------------------------------------------------------------------- the RNN: parameters
-
-
-@pytest.mark.parametrize("input_dim, units", [(1, 1), (3, 4), (32, 32), (100, 7)])
-def test_rnn_parameter_count_matches_formula_and_keras(input_dim, units):
-    p = RNNParams.init(input_dim, units)
-    assert p.count() == units * (input_dim + units + 1)
-    assert keras_twin(p).count_params() == p.count()
 
 
 def test_rnn_keras_weight_layout():
@@ -352,14 +335,6 @@ def test_unit_forget_bias_lands_in_the_forget_block():
     assert np.all(p.b_f == 1) and np.all(p.b_i == 0) and np.all(p.b_g == 0) and np.all(p.b_o == 0)
 
 
-@pytest.mark.parametrize("input_dim,units", [(1, 1), (3, 4), (32, 64), (100, 7)])
-def test_lstm_parameter_count_formula(input_dim, units):
-    layer = keras.layers.LSTM(units)
-    layer.build((None, None, input_dim))
-    p = LSTMParams.from_keras(layer)
-    assert p.count() == 4 * units * (input_dim + units + 1) == layer.count_params()
-
-
 def test_lstm_bad_shapes_give_clear_errors():
     p, x = random_case(LSTMParams, 2, 3, 4, 5)
     with pytest.raises(ValueError, match="input_dim"):
@@ -389,3 +364,29 @@ def test_lstm_token_ids_are_refused_with_a_hint():
     p = LSTMParams.init(3, 2)
     with pytest.raises(TypeError, match="embedding"):
         lstm_forward(np.ones((1, 4, 3), dtype=np.int64), p)
+
+
+# --------------------------------------------------------------------------- both layers: weights read from Keras
+
+LAYERS = [(RNNParams, "SimpleRNN", rnn_forward, 1), (LSTMParams, "LSTM", lstm_forward, 4)]  # 4 gate blocks
+
+
+@pytest.mark.parametrize("params_class, layer_name, forward, blocks", LAYERS, ids=["rnn", "lstm"])
+def test_weights_read_from_a_keras_layer_give_the_same_function(params_class, layer_name, forward, blocks):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(4, 9, 6)).astype(np.float32)
+    layer = getattr(keras.layers, layer_name)(5, return_sequences=True)
+    expected = layer(x)  # builds the layer with Keras' own random initialisation
+    p = params_class.from_keras(layer)
+    assert (p.input_dim, p.units) == (6, 5)
+    assert max_abs_diff(forward(x, p, return_sequences=True), expected) <= TOL
+
+
+@pytest.mark.parametrize("params_class, layer_name, forward, blocks", LAYERS, ids=["rnn", "lstm"])
+@pytest.mark.parametrize("input_dim, units", [(1, 1), (3, 4), (32, 64), (100, 7)])
+def test_parameter_count_matches_formula_and_keras(params_class, layer_name, forward, blocks, input_dim, units):
+    layer = getattr(keras.layers, layer_name)(units)
+    layer.build((None, None, input_dim))
+    expected = blocks * units * (input_dim + units + 1)  # per block: W_x, W_h and b
+    assert params_class.from_keras(layer).count() == params_class.init(input_dim, units).count() == expected
+    assert layer.count_params() == expected
