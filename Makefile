@@ -83,10 +83,16 @@ book-quick: data  ## the book in quick mode in _build_quick/, zero warnings: run
 
 # tests/test_browser.py finds Chromium ($CHROMIUM, else `chromium` on the PATH) and skips, saying how to install
 # it, when there is none; with BOOK_REQUIRE_BROWSER=1 (.ci/run sets it) a missing browser fails instead.
+BROWSER_TEST := BOOK_HTML_DIR=$(QUICK_DIR)/_build/html $(BIN)/python -m pytest -rs tests/test_browser.py
 browser: book-quick  ## every page of the quick book in headless Chromium with outside hosts blocked
-	BOOK_HTML_DIR=$(QUICK_DIR)/_build/html $(BIN)/python -m pytest -rs tests/test_browser.py
+	$(BROWSER_TEST)
 
-test: lint unit browser  ## ruff, unit tests, the quick book (every notebook once, quick mode), the browser test
+# The unit tests and the quick book run side by side (TEST_JOBS=1: one after the other): the notebooks'
+# kernels leave a core idle much of the time. --output-sync keeps each target's log in one piece.
+TEST_JOBS ?= 2
+test: venv  ## ruff, unit tests, the quick book (every notebook once, quick mode), the browser test
+	$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target lint unit book-quick
+	$(BROWSER_TEST)
 
 lab: data  ## JupyterLab on the project's venv
 	$(BIN)/jupyter lab

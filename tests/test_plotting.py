@@ -18,7 +18,6 @@ from utils import (
     plot_accuracy_by_lag,
     plot_accuracy_by_length,
     plot_confusion_matrix,
-    plot_history,
     plot_length_distribution,
     plot_lm_history,
     plot_paired_differences,
@@ -53,13 +52,25 @@ def _texts(ax):
 # --------------------------------------------------------------------------- general helpers
 
 
-def test_plot_history_draws_train_and_validation():
-    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}
-    fig = plot_history(history)
-    assert len(fig.axes) == 2
-    assert len(fig.axes[0].lines) == 2 and len(fig.axes[1].lines) == 1
-    with pytest.raises(ValueError):
-        plot_history({"auc": [0.5]}, metrics=("loss",))
+def test_learning_curves_of_one_run_one_panel_per_metric():
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]}  # no val_accuracy
+    fig = plot_learning_curves(history, metrics=("loss", "accuracy", "auc"))  # "auc": in no history, left out
+    assert [ax.get_ylabel() for ax in fig.axes] == ["loss", "accuracy"]
+    assert [line.get_label() for line in fig.axes[0].get_lines()] == ["validation", "training"]
+    assert [line.get_label() for line in fig.axes[1].get_lines()] == ["training"]
+    assert np.allclose(fig.axes[0].get_lines()[0].get_ydata(), [1.1, 0.7])
+    with pytest.raises(ValueError, match="none of the metrics"):
+        plot_learning_curves({"auc": [0.5]}, metrics=("loss",))
+    with pytest.raises(ValueError, match="2 axes for 1 panels"):
+        plot_learning_curves(history, metrics=("loss",), ax=plt.subplots(1, 2)[1])
+    plt.close("all")
+
+
+def test_learning_curves_of_a_long_run_have_integer_ticks():
+    fig = plot_learning_curves({"loss": list(np.linspace(1, 0.1, 30))}, metrics=("loss",))
+    ticks = fig.axes[0].get_xticks()
+    assert len(ticks) < 30 and np.allclose(ticks, np.round(ticks))
+    plt.close(fig)
 
 
 def test_plot_word_heatmap_words_and_colour_bar_axes():
@@ -131,12 +142,22 @@ def test_learning_curves_pair_training_and_validation_per_run():
     plt.close(fig)
 
 
-def test_learning_curves_refuse_a_history_without_validation():
-    with pytest.raises(ValueError, match="has no \\['val_accuracy'\\]"):
-        plot_learning_curves({"run": {"accuracy": [0.5, 0.6], "loss": [1.0, 0.9]}})
+def test_learning_curves_refuse_a_run_without_the_metric_and_an_empty_mapping():
+    with pytest.raises(ValueError, match="history of 'b' has no 'accuracy'"):
+        plot_learning_curves({"a": {"accuracy": [0.5, 0.6]}, "b": {"loss": [1.0, 0.9]}})
     with pytest.raises(ValueError, match="empty"):
         plot_learning_curves({})
     plt.close("all")
+
+
+def test_learning_curves_panels_on_given_axes():
+    runs = {"network 1": {"loss": [1, 0.5], "val_loss": [1, 0.6], "accuracy": [0.5, 0.7], "val_accuracy": [0.5, 0.6]},
+            "network 2": {"loss": [1, 0.4], "val_loss": [1, 0.7], "accuracy": [0.5, 0.8], "val_accuracy": [0.5, 0.7]}}
+    fig, axes = plt.subplots(1, 2)
+    assert plot_learning_curves(runs, metrics=("loss", "accuracy"), ax=axes) is fig
+    assert [len(ax.get_lines()) for ax in axes] == [4, 4]
+    assert axes[1].get_lines()[2].get_label() == "network 2, validation"
+    plt.close(fig)
 
 
 def test_hidden_states_sorted_by_readout_weight_under_the_running_prediction():

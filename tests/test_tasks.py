@@ -151,3 +151,10 @@ def test_lag_sweep_table():
     assert list(table["max_lag"]) == [1, 1, 3, 3]
     assert [r.model is not None for r in runs] == [False, False, True, True]
     assert table["test_accuracy"].between(0, 1).all()
+
+
+def test_parameter_counts_know_every_cell_the_models_can_build():
+    from utils.models import RECURRENT_LAYERS
+    from utils.tasks import _GATES
+
+    assert set(_GATES) == set(RECURRENT_LAYERS)

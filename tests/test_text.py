@@ -77,3 +77,27 @@ def test_padding_fraction_counts_padded_steps():
     assert bucketed == 0.0 < mixed
     with pytest.raises(ValueError):
         padding_fraction([], batch_size=4)
+
+
+def test_as_reviews_accepts_sequences_of_strings_and_says_what_is_wrong():
+    import numpy as np
+    import pandas as pd
+
+    from utils.text import as_reviews
+
+    assert as_reviews(["a", "b"]) == (["a", "b"], False)
+    assert as_reviews(("a",)) == (["a"], False)
+    assert as_reviews(np.array(["a", "b"])) == (["a", "b"], False)
+    assert as_reviews(pd.Series(["a", "b"])) == (["a", "b"], False)
+    assert as_reviews("one review", single=True) == (["one review"], True)
+    assert all(type(t) is str for t in as_reviews(np.array(["a"]))[0])  # not np.str_
+    with pytest.raises(TypeError, match="not a single string"):
+        as_reviews("one review", "train_texts")
+    with pytest.raises(ValueError, match="one-dimensional"):
+        as_reviews(np.array([["a", "b"]]))
+    with pytest.raises(TypeError, match="list of strings, not dict"):
+        as_reviews({"a": 1})
+    with pytest.raises(ValueError, match="val_texts is empty"):
+        as_reviews([], "val_texts")
+    with pytest.raises(TypeError, match=r"only strings; texts\[1\] is a int"):
+        as_reviews(["fine", 3])

@@ -49,7 +49,7 @@ import numpy as np
 
 from utils._tf import keras, tf
 from utils.config import book_seed
-from utils.text import make_vectorizer
+from utils.text import as_reviews, make_vectorizer
 
 __all__ = ["BASELINES", "build_bow_baseline", "fit_baseline", "BaselineResult", "predict_baseline",
     "evaluate_baseline", "majority_class_accuracy", "feature_names"]
@@ -72,18 +72,8 @@ DENSE_NAME = "logistic"
 
 
 def _as_texts(texts, what: str) -> np.ndarray:
-    """A 1-D NumPy array of Python strings, or a clear error."""
-    if isinstance(texts, str):
-        raise TypeError(f"{what} must be a sequence of strings (one review each), not a single string.")
-    arr = np.asarray(list(texts), dtype=object)
-    if arr.ndim != 1:
-        raise ValueError(f"{what} must be one-dimensional (one review per entry), got shape {arr.shape}.")
-    if len(arr) == 0:
-        raise ValueError(f"{what} is empty: pass at least one review.")
-    bad = [type(t).__name__ for t in arr if not isinstance(t, str)]
-    if bad:
-        raise TypeError(f"{what} must contain only strings; found {len(bad)} entries of type {sorted(set(bad))}.")
-    return arr
+    """The reviews as a 1-D NumPy array of Python strings, or a clear error (:func:`utils.text.as_reviews`)."""
+    return np.asarray(as_reviews(texts, what)[0], dtype=object)
 
 
 def _string_tensor(texts: np.ndarray) -> tf.Tensor:
@@ -283,26 +273,23 @@ def fit_baseline(
     val_texts,
     val_labels,
     *,
-    mode: str = "multi_hot",
-    ngrams: int = 1,
-    max_tokens: int = 20000,
-    learning_rate: float = 1e-3,
-    drop_oov: bool = True,
     epochs: int = 20,
     patience: int = 2,
     batch_size: int = 256,
     seed: int | None = None,
     callbacks: list | None = None,
-    name: str | None = None,
+    **model_options,
 ) -> BaselineResult:
     """Build (:func:`build_bow_baseline`), train on ``train_*`` and choose the epoch on ``val_*``.
 
-    Training stops when the validation loss has not improved for ``patience``
-    epochs (at most ``epochs``), and the weights of the epoch with the lowest
-    validation loss are restored. The test split must not be passed here:
-    score it afterwards, once, with ``evaluate_baseline(result.model, test_texts, test_labels)``.
-    The other options are those of :func:`build_bow_baseline`; ``seed`` fixes
-    the order of the training batches; ``callbacks`` (e.g.
+    ``model_options`` are :func:`build_bow_baseline`'s keyword arguments (``mode``,
+    ``ngrams``, ``max_tokens``, ``learning_rate``, ``drop_oov``, ``name``); the
+    vectoriser is adapted on ``train_texts`` only. Training stops when the
+    validation loss has not improved for ``patience`` epochs (at most
+    ``epochs``), and the weights of the epoch with the lowest validation loss are
+    restored. The test split must not be passed here: score it afterwards,
+    once, with ``evaluate_baseline(result.model, test_texts, test_labels)``.
+    ``seed`` fixes the order of the training batches; ``callbacks`` (e.g.
     ``[utils.EpochLogger()]``) are added to Keras's ``fit``.
     """
     if epochs < 1 or patience < 1:
@@ -317,10 +304,7 @@ def fit_baseline(
     seed = book_seed(seed)
     seconds = {}
     start = time.perf_counter()
-    model = build_bow_baseline(
-        train_texts, mode=mode, ngrams=ngrams, max_tokens=max_tokens, learning_rate=learning_rate,
-        drop_oov=drop_oov, name=name,
-    )
+    model = build_bow_baseline(train_texts, **model_options)
     seconds["adapt"] = time.perf_counter() - start
 
     start = time.perf_counter()

@@ -1,6 +1,6 @@
 """Check the NumPy layers of :mod:`utils.scratch` against their Keras twins.
 
-Chapters 2 and 4 and ``tests/test_scratch_*.py`` ask the same question: given
+Chapters 2 and 4 and ``tests/test_scratch.py`` ask the same question: given
 the same weights, do our NumPy forward pass and Keras' layer compute the same
 function, padding included? :func:`compare_with_keras` answers it for one
 input, :func:`agreement_grid` over a grid of shapes, output modes and masks.

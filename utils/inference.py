@@ -39,6 +39,7 @@ from utils import models as _models  # noqa: F401
 from utils import text as _text  # noqa: F401
 from utils._tf import keras, tf
 from utils.data import sha256_of, write_atomically
+from utils.text import as_reviews
 
 __all__ = ["MODELS_DIR", "ACCURACY_TOLERANCE", "predict_sentiment", "save_model", "load_model", "read_card",
            "saved_models", "export_saved_model", "saved_model_dir"]
@@ -157,27 +158,6 @@ def export_saved_model(model_path: str | os.PathLike = DEFAULT_MODEL_PATH) -> Pa
     return target
 
 
-def _as_texts(texts) -> tuple[list[str], bool]:
-    """Validate ``texts``; return the reviews as a list and whether a single string was given."""
-    if isinstance(texts, str):
-        return [texts], True
-    if isinstance(texts, (list, tuple)):
-        items = list(texts)
-    elif isinstance(texts, np.ndarray) and texts.ndim == 1 or type(texts).__name__ == "Series":
-        items = list(texts.tolist())
-    else:
-        raise TypeError(
-            f"texts must be a string or a list of strings, not {type(texts).__name__}. "
-            f"Example: predict_sentiment('A wonderful film.') or predict_sentiment(['Great!', 'Awful.'])"
-        )
-    if not items:
-        raise ValueError("texts is empty: pass at least one review string.")
-    for i, item in enumerate(items):
-        if not isinstance(item, str):
-            raise TypeError(f"texts[{i}] is a {type(item).__name__}, not a string; every review must be a str.")
-    return items, False
-
-
 def predict_sentiment(texts, model=None, *, batch_size: int = 64):
     """Probability that each review is positive.
 
@@ -205,7 +185,7 @@ def predict_sentiment(texts, model=None, *, batch_size: int = 64):
     ModelFileError
         the saved model is missing or does not match its model card.
     """
-    items, single = _as_texts(texts)
+    items, single = as_reviews(texts, single=True)
     if model is None or isinstance(model, (str, os.PathLike)):
         model = load_model(DEFAULT_MODEL_PATH if model is None else model)
     # Sort by length so each batch is padded only to similar lengths; restore the order afterwards.

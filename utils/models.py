@@ -20,6 +20,22 @@ __all__ = ["build_recurrent_classifier", "LSTMConfig", "build_lstm_classifier", 
 RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
 
+def _check_cell(cell: str) -> None:
+    if cell not in RECURRENT_LAYERS:
+        raise ValueError(f"cell must be one of {sorted(RECURRENT_LAYERS)}, not {cell!r}")
+
+
+def _recurrent_layer(cell: str, units: int, **cell_kwargs) -> keras.layers.Layer:
+    """``SimpleRNN``, ``LSTM`` or ``GRU`` (``cell`` = ``"simple_rnn"``, ``"lstm"``, ``"gru"``), named ``cell``."""
+    _check_cell(cell)
+    return RECURRENT_LAYERS[cell](units, name=cell, **cell_kwargs)
+
+
+def _sigmoid_readout(x):
+    """The probability that the sequence is positive: ``σ(w·x + b)``, a ``Dense`` layer named ``readout``."""
+    return keras.layers.Dense(1, activation="sigmoid", name="readout")(x)
+
+
 def build_recurrent_classifier(
     vocab_size: int,
     *,
@@ -33,17 +49,14 @@ def build_recurrent_classifier(
 
     ``cell`` is ``"simple_rnn"``, ``"lstm"`` or ``"gru"``; ``cell_kwargs`` go to
     the recurrent layer (e.g. ``unit_forget_bias=False``). The model is
-    compiled with Adam and binary cross-entropy and reports accuracy.
+    compiled with Adam (learning rate 1e-3) and binary cross-entropy and reports accuracy.
     """
-    if cell not in RECURRENT_LAYERS:
-        raise ValueError(f"cell must be one of {sorted(RECURRENT_LAYERS)}, not {cell!r}")
+    _check_cell(cell)  # before any layer is made (making one draws from the random streams)
     inputs = keras.Input(shape=(None,), dtype="int64", name="token_ids")
     x = keras.layers.Embedding(vocab_size, embed_dim, mask_zero=True, name="embedding")(inputs)
-    x = RECURRENT_LAYERS[cell](units, name=cell, **cell_kwargs)(x)
-    outputs = keras.layers.Dense(1, activation="sigmoid", name="readout")(x)
-    model = keras.Model(inputs, outputs, name=name or f"{cell}_classifier")
-    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
-    return model
+    x = _recurrent_layer(cell, units, **cell_kwargs)(x)
+    model = keras.Model(inputs, _sigmoid_readout(x), name=name or f"{cell}_classifier")
+    return compile_classifier(model, 1e-3, schedule="constant")
 
 
 # --- chapter 5: the final IMDb classifier (below) ---
@@ -183,28 +196,37 @@ def build_lstm_classifier(
         )
     if config.dropout:
         x = layers.Dropout(config.dropout, name="dropout")(x)
-    outputs = layers.Dense(1, activation="sigmoid", name="readout")(x)
-    model = keras.Model(inputs, outputs, name=name)
+    model = keras.Model(inputs, _sigmoid_readout(x), name=name)
     compile_classifier(model, config.learning_rate, schedule=config.lr_schedule,
                        decay_steps=config.epochs * int(steps_per_epoch) if steps_per_epoch else None)
     return model
 
 
 def compile_classifier(model: keras.Model, learning_rate: float, *, schedule: str = "cosine",
-                       decay_steps: int | None = None) -> keras.Model:
+                       decay_steps: int | None = None, final_fraction: float = 0.05, clipnorm: float | None = None,
+                       global_clipnorm: float | None = None) -> keras.Model:
     """Compile a probability-output classifier: Adam, binary cross-entropy, accuracy.
 
-    ``schedule="cosine"`` decays the learning rate from ``learning_rate`` to 5% of
-    it along a cosine over ``decay_steps`` optimizer steps (the whole budget), so the
-    last steps are small and careful; ``"constant"`` keeps it.
+    ``schedule="cosine"`` decays the learning rate from ``learning_rate`` to
+    ``final_fraction`` of it along a cosine over ``decay_steps`` optimizer steps
+    (the whole budget), so the last steps are small and careful; ``"constant"``
+    keeps it. ``clipnorm`` clips each weight tensor's gradient to that norm;
+    ``global_clipnorm`` rescales the whole gradient when its joint norm exceeds it
+    (Pascanu et al., 2013). Keras allows only one of the two.
     """
+    if clipnorm is not None and global_clipnorm is not None:
+        raise ValueError(
+            f"clipnorm={clipnorm!r} (per weight tensor) and global_clipnorm={global_clipnorm!r} (whole gradient) "
+            "cannot be combined: pass clipnorm=None to clip the whole gradient")
     if schedule == "cosine":
         if not decay_steps:
             raise ValueError("the cosine schedule needs decay_steps (or steps_per_epoch): the length of the budget")
-        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=int(decay_steps), alpha=0.05)
+        learning_rate = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=int(decay_steps),
+                                                               alpha=final_fraction)
     elif schedule != "constant":
         raise ValueError(f"schedule must be 'cosine' or 'constant', not {schedule!r}")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, clipnorm=clipnorm, global_clipnorm=global_clipnorm),
+                  loss="binary_crossentropy", metrics=["accuracy"])
     return model
 
 

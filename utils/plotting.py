@@ -1,39 +1,71 @@
-"""Plots used by several chapters. Each returns the matplotlib Figure."""
+"""The book's plots, in chapter order after the two that several chapters use. Each returns its Figure."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.ticker import MaxNLocator
 
-__all__ = ["plot_history", "plot_word_heatmap", "plot_learning_curves", "plot_hidden_states",
-    "plot_shift_by_distance", "plot_rating_distribution", "plot_length_distribution", "plot_vocabulary_coverage",
-    "plot_top_weights", "plot_lstm_gates", "plot_by_distance", "plot_seed_runs", "plot_training_steps",
-    "plot_accuracy_by_lag", "plot_paired_differences", "plot_lm_history", "plot_confusion_matrix",
-    "plot_accuracy_by_length"]
+__all__ = ["plot_learning_curves", "plot_word_heatmap", "plot_rating_distribution", "plot_length_distribution",
+    "plot_vocabulary_coverage", "plot_top_weights", "plot_hidden_states", "plot_shift_by_distance",
+    "plot_training_steps", "plot_accuracy_by_lag", "plot_lstm_gates", "plot_by_distance", "plot_seed_runs",
+    "plot_confusion_matrix", "plot_accuracy_by_length", "plot_paired_differences", "plot_lm_history"]
 
 
-def plot_history(history, metrics=("loss", "accuracy"), title: str | None = None):
-    """Training and validation curves of a Keras ``History`` (or its ``.history`` dict).
+# --- used by several chapters ---
 
-    One panel per metric; validation curves are drawn when present
-    (``val_<metric>``). Epochs are numbered from 1.
+
+def plot_learning_curves(histories, *, metrics=("accuracy",), ax=None, title: str | None = None):
+    """Training (dashed) and validation (solid) curves by epoch, one panel per metric.
+
+    ``histories`` is one run's Keras ``History`` (or its ``.history`` dict), or a
+    mapping from run labels to histories, drawn in one colour per run. For each
+    run the validation curve (``val_<metric>``, when present) comes first, then the
+    training curve; the legend names them "validation" and "training", after the
+    run's label. Metrics that no history holds are left out (an error if none is
+    left). ``ax``: one Axes per panel drawn. Epochs are numbered from 1.
     """
-    logs = getattr(history, "history", history)
-    metrics = [m for m in metrics if m in logs]
-    if not metrics:
-        raise ValueError(f"none of the metrics are in the history; it has {sorted(logs)}")
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.6 * len(metrics), 3.2), squeeze=False)
-    for ax, metric in zip(axes[0], metrics):
-        epochs = range(1, len(logs[metric]) + 1)
-        ax.plot(epochs, logs[metric], marker="o", label="training")
-        if f"val_{metric}" in logs:
-            ax.plot(epochs, logs[f"val_{metric}"], marker="o", label="validation")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(metric)
-        ax.set_xticks(list(epochs))
-        ax.legend()
+    one_run = hasattr(histories, "history") or (
+        isinstance(histories, dict) and histories and all(isinstance(v, (list, tuple)) for v in histories.values()))
+    if one_run:
+        histories = {"": histories}
+    if not histories:
+        raise ValueError("histories is empty: pass a History, or e.g. {'first 50': history_50, 'first 400': h_400}")
+    runs = {label: getattr(h, "history", h) for label, h in histories.items()}
+    drawn = [m for m in metrics if any(m in logs for logs in runs.values())]
+    if not drawn:
+        raise ValueError(f"none of the metrics {tuple(metrics)} is in the histories; they have "
+                         f"{sorted(set().union(*map(set, runs.values())))}")
+    if ax is None:
+        width = 6.6 if len(drawn) == 1 else 5.0 * len(drawn)
+        _, ax = plt.subplots(1, len(drawn), figsize=(width, 3.4), squeeze=False)
+    axes = np.atleast_1d(ax).ravel()
+    if len(axes) != len(drawn):
+        raise ValueError(f"got {len(axes)} axes for {len(drawn)} panels ({drawn})")
+    for panel, metric in zip(axes, drawn):
+        most = 0
+        for label, logs in runs.items():
+            if metric not in logs:
+                raise ValueError(f"the history of {label or 'the run'!r} has no {metric!r}; it has {sorted(logs)}")
+            epochs = np.arange(1, len(logs[metric]) + 1)
+            most = max(most, len(epochs))
+            prefix = f"{label}, " if label else ""
+            color = None
+            if f"val_{metric}" in logs:
+                (line,) = panel.plot(epochs, logs[f"val_{metric}"], marker="o", label=f"{prefix}validation")
+                color = line.get_color()
+            panel.plot(epochs, logs[metric], ls="--", marker=".", color=color, label=f"{prefix}training")
+        panel.set(xlabel="epoch", ylabel=metric)
+        if most <= 12:
+            panel.set_xticks(np.arange(1, most + 1))  # every epoch
+        else:
+            panel.xaxis.set_major_locator(MaxNLocator(integer=True))
+        panel.legend(fontsize=7.5, ncol=2 if len(runs) > 1 else 1)
     if title:
-        fig.suptitle(title)
-    return fig
+        axes[0].figure.suptitle(title)
+    return axes[0].figure
 
 
 def plot_word_heatmap(values, words, *, ax=None, title=None, cmap="RdBu_r", center=0.0, vmin=None, vmax=None,
@@ -45,8 +77,6 @@ def plot_word_heatmap(values, words, *, ax=None, title=None, cmap="RdBu_r", cent
     ``[0, 1]`` such as gates.
     ``cbar_ax`` draws the colour bar into that Axes (so panels above can stay aligned with the heatmap).
     """
-    import numpy as np
-    import seaborn as sns
 
     values = np.asarray(values)
     if values.ndim != 2 or values.shape[1] != len(words):
@@ -64,128 +94,7 @@ def plot_word_heatmap(values, words, *, ax=None, title=None, cmap="RdBu_r", cent
     return ax.figure
 
 
-# --- chapter 4: the LSTM's gates and experiments ---
-
-GATE_NAMES = {"f": "forget gate $f_t$", "i": "input gate $i_t$", "g": r"candidate $g_t$ ($\tilde c_t$)",
-              "o": "output gate $o_t$", "c": "cell state $c_t$", "h": "hidden state $h_t$"}
-
-
-def plot_lstm_gates(trace, words, *, keys=("f", "i", "o", "c"), unit_order=None, line=None, line_label=None,
-                    line_ylim=(0.0, 1.0), line_ref=0.5):
-    """Stacked heatmaps of an LSTM's gates and cell state over one sequence, one column per word.
-
-    ``trace`` maps ``"f", "i", "g", "o", "c"`` (and optionally ``"h"``) to arrays
-    ``(time, units)`` for ONE sequence, e.g. ``{k: v[0] for k, v in gates.items()}``
-    from :func:`utils.scratch.lstm_forward` with ``return_gates=True``.
-    The gates ``f``, ``i``, ``o`` share one colour scale, ``[0, 1]``; every other
-    key (``g``, ``c``, ``h`` or any extra array, e.g. the write ``i * g``) uses a
-    diverging scale centred on 0 and is titled by its key if it has no name here.
-    ``unit_order`` reorders the rows (units); ``line`` adds a last
-    panel with one value per word (e.g. the running prediction), aligned with
-    the columns. Only the bottom panel is labelled with the words.
-    """
-    import numpy as np
-    import seaborn as sns
-
-    words = list(words)
-    missing = [k for k in keys if k not in trace]
-    if missing:
-        raise ValueError(f"trace has no {missing}; it has {sorted(trace)}")
-    arrays = {k: np.asarray(trace[k]) for k in keys}
-    for k, a in arrays.items():
-        if a.ndim != 2 or a.shape[0] != len(words):
-            raise ValueError(f"trace[{k!r}] must be (time, units) with time = {len(words)} words, got {a.shape}")
-    units = arrays[keys[0]].shape[1]
-    order = np.arange(units) if unit_order is None else np.asarray(unit_order)
-    rows = len(keys) + (line is not None)
-    heights = [max(1.6, 0.06 * units + 0.6)] * len(keys) + ([1.3] if line is not None else [])
-    fig, axes = plt.subplots(rows, 2, figsize=(max(7.0, 0.26 * len(words) + 1.8), sum(heights) + 1.0),
-                             gridspec_kw={"width_ratios": [1, 0.015], "height_ratios": heights}, squeeze=False)
-    for row, k in enumerate(keys):
-        ax, cax = axes[row]
-        values = arrays[k][:, order].T
-        if k in ("f", "i", "o"):
-            style = dict(cmap="viridis", vmin=0.0, vmax=1.0)
-        else:  # signed: the candidate, states, or anything else (e.g. the write i*g)
-            lim = float(np.max(np.abs(values))) or 1.0
-            style = dict(cmap="RdBu_r", center=0.0, vmin=-lim, vmax=lim)
-        sns.heatmap(values, ax=ax, cbar_ax=cax, xticklabels=False, yticklabels=False, **style)
-        ax.set_ylabel("unit", fontsize=8)
-        ax.set_title(GATE_NAMES.get(k, k), loc="left", fontsize=9)
-    if line is not None:
-        ax, cax = axes[-1]
-        cax.axis("off")
-        line = np.asarray(line, dtype=float)
-        if line.shape != (len(words),):
-            raise ValueError(f"line must have one value per word ({len(words)}), got shape {line.shape}")
-        ax.plot(np.arange(len(words)) + 0.5, line, marker=".", color="black")
-        if line_ref is not None:
-            ax.axhline(line_ref, color="grey", lw=0.8, ls="--")
-        ax.set_xlim(0, len(words))
-        ax.set_ylim(*line_ylim)
-        ax.set_ylabel(line_label or "", fontsize=8)
-    bottom = axes[-1][0]
-    bottom.set_xticks(np.arange(len(words)) + 0.5)
-    bottom.set_xticklabels(words, rotation=70, ha="right", fontsize=8)
-    return fig
-
-
-def plot_by_distance(curves, *, ax=None, references=None, title=None, ylabel="gradient norm", xlabel=None):
-    """Log-scale curves indexed by distance to the output: ``curves`` maps a label to ``values[k]``.
-
-    ``values[k]`` belongs to the step ``k`` steps before the output (``k = 0``: the
-    last step). ``references`` (label → ``values[k]``) are drawn dashed in the colour of the
-    curve with the same label, e.g. a prediction next to a measurement.
-    """
-    import numpy as np
-
-    if ax is None:
-        _, ax = plt.subplots()
-    colours = {}
-    for label, values in curves.items():
-        values = np.asarray(values, dtype=float)
-        (line,) = ax.semilogy(np.arange(len(values)), values, label=label)
-        colours[label] = line.get_color()
-    for label, values in (references or {}).items():
-        values = np.asarray(values, dtype=float)
-        ax.semilogy(np.arange(len(values)), values, ls="--", lw=1, color=colours.get(label, "grey"))
-    ax.set_xlabel(xlabel or "distance to the output $k$ (steps)")
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(fontsize=8)
-    return ax.figure
-
-
-def plot_seed_runs(runs, *, ax=None, ylabel="validation accuracy", xlabel="epoch", chance=None, title=None):
-    """One thin line per seed and a thick mean line per setting: ``runs`` maps a label to a list of curves.
-
-    Every curve of a setting must have the same length (same budget). Epochs are numbered from 1.
-    """
-    import numpy as np
-
-    if ax is None:
-        _, ax = plt.subplots()
-    for label, curves in runs.items():
-        lengths = {len(curve) for curve in curves}
-        if len(lengths) != 1:
-            raise ValueError(f"runs[{label!r}] must be a list of equally long curves, got lengths {sorted(lengths)}")
-        curves = np.asarray(curves, dtype=float)
-        x = np.arange(1, curves.shape[1] + 1)
-        (mean,) = ax.plot(x, curves.mean(axis=0), lw=2.2, label=f"{label} (mean of {len(curves)})")
-        for curve in curves:
-            ax.plot(x, curve, lw=0.8, alpha=0.5, color=mean.get_color())
-    if chance is not None:
-        ax.axhline(chance, color="grey", lw=0.8, ls="--")
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    if title:
-        ax.set_title(title)
-    ax.legend(fontsize=8)
-    return ax.figure
-
-
-# --- chapter 01: the IMDb tour and the bag-of-words baselines ---
+# --- chapter 1: the IMDb tour and the bag-of-words baselines ---
 
 
 def plot_rating_distribution(ratings_by_split, *, negative_max: int = 4, positive_min: int = 7):
@@ -196,9 +105,6 @@ def plot_rating_distribution(ratings_by_split, *, negative_max: int = 4, positiv
     ``negative_max`` are shaded as negative and from ``positive_min`` as
     positive; the ones in between are marked as left out of the dataset.
     """
-    import numpy as np
-    import pandas as pd
-    import seaborn as sns
 
     if not ratings_by_split:
         raise ValueError("ratings_by_split is empty: pass e.g. {'train': train.rating, 'test': test.rating}")
@@ -233,9 +139,6 @@ def plot_length_distribution(lengths_by_split, *, percentiles=(50, 90, 99), bins
     is logarithmic because lengths are strongly right-skewed; dashed lines mark
     the given percentiles of the first split.
     """
-    import numpy as np
-    import pandas as pd
-    import seaborn as sns
 
     if not lengths_by_split:
         raise ValueError("lengths_by_split is empty: pass e.g. {'train': lengths_train}")
@@ -275,7 +178,6 @@ def plot_vocabulary_coverage(token_counts, *, marks=(), held_out=None, held_out_
     curve is then one minus the out-of-vocabulary rate of that text. The
     curves are labelled with ``labels``.
     """
-    import numpy as np
 
     counts = np.asarray(token_counts, dtype=np.float64)
     if counts.ndim != 1 or counts.size == 0 or (counts <= 0).any():
@@ -316,7 +218,6 @@ def plot_vocabulary_coverage(token_counts, *, marks=(), held_out=None, held_out_
 
 def plot_top_weights(weights, vocabulary, *, k: int = 12, title: str | None = None):
     """Horizontal bars of the ``k`` most negative and ``k`` most positive weights, labelled by their token."""
-    import numpy as np
 
     weights = np.asarray(weights).reshape(-1)
     vocabulary = list(vocabulary)
@@ -337,106 +238,74 @@ def plot_top_weights(weights, vocabulary, *, k: int = 12, title: str | None = No
     return fig
 
 
-# --- chapter 05 ---
+# --- chapter 2: an RNN from scratch ---
 
 
-def plot_confusion_matrix(y_true, y_pred, labels=("negative", "positive"), ax=None):
-    """Counts of (true, predicted) classes as an annotated seaborn heatmap, with row percentages."""
-    import numpy as np
-    import seaborn as sns
+def plot_hidden_states(states, words, running, *, readout=None):
+    """A recurrent network reading one sequence: the running prediction above the hidden states.
 
-    y_true, y_pred = np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int)
-    counts = np.zeros((2, 2), dtype=int)
-    np.add.at(counts, (y_true, y_pred), 1)
-    share = counts / counts.sum(axis=1, keepdims=True)
-    annot = np.array([[f"{counts[i, j]:,}\n({share[i, j]:.1%})" for j in range(2)] for i in range(2)])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.2, 3.4))
-    sns.heatmap(counts, annot=annot, fmt="", cmap="Blues", cbar=False, xticklabels=labels, yticklabels=labels, ax=ax)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    return ax.figure
-
-
-def plot_accuracy_by_length(lengths, correct, edges, ax=None):
-    """Accuracy (bars) and number of reviews (line) per review-length bucket ``[edges[k], edges[k+1])``."""
-    import numpy as np
-
-    lengths, correct = np.asarray(lengths), np.asarray(correct, dtype=float)
-    which = np.digitize(lengths, edges[1:-1])
-    names = [f"{edges[k]}–{edges[k + 1] - 1}" if k < len(edges) - 2 else f"≥ {edges[k]}" for k in range(len(edges) - 1)]
-    acc = [correct[which == k].mean() if np.any(which == k) else np.nan for k in range(len(names))]
-    count = [int(np.sum(which == k)) for k in range(len(names))]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 3.2))
-    ax.bar(names, acc, color="C0")
-    low = np.nanmin(acc)
-    ax.set_ylim(max(0.0, low - 0.05), 1.0)
-    ax.set_xlabel("review length (tokens)")
-    ax.set_ylabel("test accuracy")
-    for k, (a, n) in enumerate(zip(acc, count)):
-        ax.annotate(f"{a:.1%}\nn={n:,}", (k, a), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
-                    textcoords="offset points")
-    return ax.figure
-
-
-def plot_paired_differences(rows, *, xlabel="difference in accuracy (percentage points)", ax=None):
-    """Each comparison's paired accuracy difference as a dot with its 95% interval as a bar (a forest plot).
-
-    ``rows``: a ``pandas.DataFrame`` indexed by comparison name with columns
-    ``difference``, ``low`` and ``high`` (fractions, e.g. from
-    :func:`utils.stats.paired_difference`); an optional boolean column
-    ``adopted`` colours those rows. The dashed line at zero is "no difference".
+    ``states`` is ``(time, units)`` (every ``h_t`` of ONE sequence, e.g.
+    ``rnn_forward(..., return_sequences=True)[0]``), ``words`` the token read at each
+    step and ``running`` the prediction after each step, e.g. ``σ(w·h_t + b)``
+    (values in ``[0, 1]``, drawn with a dashed line at 0.5). The bottom panel is a
+    heatmap of the states (one row per unit, colours from -1 to 1, for a tanh layer).
+    ``readout`` (one read-out weight per unit) sorts the rows by that weight, largest
+    first; without it the units keep their order.
     """
-    import numpy as np
 
-    rows = rows.iloc[::-1]  # first row on top
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.0, 0.5 * len(rows) + 1.2))
-    y = np.arange(len(rows))
-    diff, low, high = (100 * rows[c].to_numpy(dtype=float) for c in ("difference", "low", "high"))
-    adopted = rows["adopted"].to_numpy(dtype=bool) if "adopted" in rows else np.zeros(len(rows), bool)
-    colors = np.where(adopted, "C2", "C0")
-    ax.hlines(y, low, high, colors=colors, lw=2.5)
-    ax.scatter(diff, y, color=colors, zorder=3)
-    ax.axvline(0.0, color="0.3", lw=1, ls="--")
-    for k in range(len(rows)):
-        ax.annotate(f"{diff[k]:+.2f} [{low[k]:+.2f}, {high[k]:+.2f}]", (high[k], y[k]), va="center", ha="left",
-                    fontsize=8, xytext=(4, 0), textcoords="offset points")
-    ax.set_yticks(y, list(rows.index))
-    span = max(float(np.max(np.abs(np.concatenate([low, high])))), 0.5)
-    ax.set_xlim(-1.15 * span, 1.6 * span)
-    ax.set_xlabel(xlabel)
-    ax.grid(axis="y", visible=False)
-    return ax.figure
+    states = np.asarray(states, dtype=float)
+    words = list(words)
+    running = np.asarray(running, dtype=float)
+    if states.ndim != 2 or states.shape[0] != len(words):
+        raise ValueError(f"states must be (time, units) with time = {len(words)} words, got {states.shape}")
+    if running.shape != (len(words),):
+        raise ValueError(f"running must have one value per word ({len(words)}), got shape {running.shape}")
+    order = np.arange(states.shape[1])
+    if readout is not None:
+        readout = np.asarray(readout, dtype=float).reshape(-1)
+        if readout.shape != (states.shape[1],):
+            raise ValueError(f"readout must have one weight per unit ({states.shape[1]}), got shape {readout.shape}")
+        order = np.argsort(readout)[::-1]  # largest read-out weight first
+    fig, axes = plt.subplots(2, 2, figsize=(max(7.0, 0.2 * len(words) + 2.0), 6.2),
+                             gridspec_kw={"height_ratios": [1, 3.2], "width_ratios": [1, 0.02]})
+    top, bottom = axes[0, 0], axes[1, 0]
+    axes[0, 1].axis("off")
+    top.plot(np.arange(len(words)) + 0.5, running, marker=".", color="black")
+    top.axhline(0.5, color="grey", lw=0.8, ls="--")
+    top.set(xlim=(0, len(words)), ylim=(0, 1), xticks=[], ylabel=r"$\hat y_t$")
+    plot_word_heatmap(states.T[order], words, ax=bottom, cbar_ax=axes[1, 1], vmin=-1, vmax=1,
+                      ylabel="unit (sorted by read-out weight)" if readout is not None else "unit",
+                      cbar_label=r"$h_t$")
+    return fig
 
 
-# --- chapter 06: the language model ---
+def plot_shift_by_distance(table, *, x: str = "k", y: str = "mean shift", hue: str = "insertion", ax=None,
+                           xlabel: str = "$k$: review tokens read after the phrase",
+                           ylabel: str = r"mean shift of $\hat y$"):
+    """How far an inserted phrase moves a prediction, against the number of tokens read after it.
 
-
-def plot_lm_history(history, *, unigram=None, axes=None):
-    """Two panels over tokens read: the training loss (sampled softmax) and the validation perplexity.
-
-    ``history`` is a :class:`utils.lm.LMHistory`; ``unigram`` (optional) draws the
-    perplexity of the context-free unigram model as a dashed reference line.
+    ``table`` is a ``pandas.DataFrame`` with one row per (``x``, ``hue``) pair, e.g.
+    the insertion experiment of chapter 2: ``k`` (tokens after the phrase),
+    ``insertion`` (which phrase into which reviews) and ``mean shift``. One line per
+    ``hue`` value, in order of appearance; the x-axis is symmetric-log (linear
+    below 1, so ``k = 0`` can be shown) with a tick at every distance measured.
     """
-    import numpy as np
 
-    if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.4))
-    tokens = np.asarray(history.tokens) / 1e6
-    axes[0].plot(tokens, history.loss, color="C0")
-    axes[0].set_xlabel("tokens read (millions)")
-    axes[0].set_ylabel("training loss (sampled softmax)")
-    axes[1].plot(np.asarray(history.val_tokens) / 1e6, history.val_perplexity, "o-", color="C1",
-                 label="LSTM language model")
-    if unigram is not None:
-        axes[1].axhline(unigram, color="0.4", ls="--", lw=1, label="unigram model (no context)")
-    axes[1].set_yscale("log")
-    axes[1].set_xlabel("tokens read (millions)")
-    axes[1].set_ylabel("validation perplexity (full softmax)")
-    axes[1].legend()
-    return axes[0].figure
+    missing = [c for c in (x, y, hue) if c not in table.columns]
+    if missing:
+        raise ValueError(f"table has no column(s) {missing}; it has {list(table.columns)}")
+    if len(table) == 0:
+        raise ValueError("table is empty: nothing to plot")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.3))
+    for name, part in table.groupby(hue, sort=False):
+        ax.plot(part[x], part[y], marker="o", label=name)
+    ticks = sorted(np.unique(table[x]).tolist())
+    ax.set_xscale("symlog", linthresh=1)
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set(xticks=ticks, xticklabels=ticks, xlabel=xlabel, ylabel=ylabel)
+    ax.legend(fontsize=8)
+    return ax.figure
 
 
 # --- chapter 3: vanishing and exploding gradients ---
@@ -451,7 +320,6 @@ def plot_training_steps(logs, *, axes=None, detail=None):
     vertical line in both panels and named in the legend. ``detail`` (a label of ``logs``) adds a third
     panel with that run's loss on a linear scale, where a log scale spanning a divergence would flatten it.
     """
-    import numpy as np
 
     if detail is not None and detail not in logs:
         raise ValueError(f"detail must be one of {list(logs)}, not {detail!r}")
@@ -508,101 +376,215 @@ def plot_accuracy_by_lag(table, *, ax=None, x="max_lag", y="test_accuracy", hue=
     return ax.figure
 
 
-# --- chapter 02 ---
+# --- chapter 4: the LSTM's gates and experiments ---
+
+GATE_NAMES = {"f": "forget gate $f_t$", "i": "input gate $i_t$", "g": r"candidate $g_t$ ($\tilde c_t$)",
+              "o": "output gate $o_t$", "c": "cell state $c_t$", "h": "hidden state $h_t$"}
 
 
-def plot_learning_curves(histories, *, metric: str = "accuracy", ax=None):
-    """Training (dashed) and validation (solid) curves of several runs, one colour per run.
+def plot_lstm_gates(trace, words, *, keys=("f", "i", "o", "c"), unit_order=None, line=None, line_label=None,
+                    line_ylim=(0.0, 1.0), line_ref=0.5):
+    """Stacked heatmaps of an LSTM's gates and cell state over one sequence, one column per word.
 
-    ``histories`` maps a run's label to its Keras ``History`` (or the ``.history``
-    dict), which must hold ``metric`` and ``val_<metric>``. Epochs are numbered
-    from 1; the legend names every curve ("<label>, validation" / "<label>, training").
+    ``trace`` maps ``"f", "i", "g", "o", "c"`` (and optionally ``"h"``) to arrays
+    ``(time, units)`` for ONE sequence, e.g. ``{k: v[0] for k, v in gates.items()}``
+    from :func:`utils.scratch.lstm_forward` with ``return_gates=True``.
+    The gates ``f``, ``i``, ``o`` share one colour scale, ``[0, 1]``; every other
+    key (``g``, ``c``, ``h`` or any extra array, e.g. the write ``i * g``) uses a
+    diverging scale centred on 0 and is titled by its key if it has no name here.
+    ``unit_order`` reorders the rows (units); ``line`` adds a last
+    panel with one value per word (e.g. the running prediction), aligned with
+    the columns. Only the bottom panel is labelled with the words.
     """
-    import numpy as np
 
-    if not histories:
-        raise ValueError("histories is empty: pass e.g. {'first 50': history_50, 'first 400': history_400}")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.6, 3.4))
-    most = 0
-    for label, history in histories.items():
-        logs = getattr(history, "history", history)
-        missing = [k for k in (metric, f"val_{metric}") if k not in logs]
-        if missing:
-            raise ValueError(f"the history of {label!r} has no {missing}; it has {sorted(logs)}")
-        epochs = np.arange(1, len(logs[metric]) + 1)
-        most = max(most, len(epochs))
-        (line,) = ax.plot(epochs, logs[f"val_{metric}"], marker="o", label=f"{label}, validation")
-        ax.plot(epochs, logs[metric], ls="--", marker=".", color=line.get_color(), label=f"{label}, training")
-    ax.set(xlabel="epoch", ylabel=metric, xticks=np.arange(1, most + 1))
-    ax.legend(fontsize=7.5, ncol=2)
-    return ax.figure
-
-
-def plot_hidden_states(states, words, running, *, readout=None):
-    """A recurrent network reading one sequence: the running prediction above the hidden states.
-
-    ``states`` is ``(time, units)`` (every ``h_t`` of ONE sequence, e.g.
-    ``rnn_forward(..., return_sequences=True)[0]``), ``words`` the token read at each
-    step and ``running`` the prediction after each step, e.g. ``σ(w·h_t + b)``
-    (values in ``[0, 1]``, drawn with a dashed line at 0.5). The bottom panel is a
-    heatmap of the states (one row per unit, colours from -1 to 1, for a tanh layer).
-    ``readout`` (one read-out weight per unit) sorts the rows by that weight, largest
-    first; without it the units keep their order.
-    """
-    import numpy as np
-
-    states = np.asarray(states, dtype=float)
     words = list(words)
-    running = np.asarray(running, dtype=float)
-    if states.ndim != 2 or states.shape[0] != len(words):
-        raise ValueError(f"states must be (time, units) with time = {len(words)} words, got {states.shape}")
-    if running.shape != (len(words),):
-        raise ValueError(f"running must have one value per word ({len(words)}), got shape {running.shape}")
-    order = np.arange(states.shape[1])
-    if readout is not None:
-        readout = np.asarray(readout, dtype=float).reshape(-1)
-        if readout.shape != (states.shape[1],):
-            raise ValueError(f"readout must have one weight per unit ({states.shape[1]}), got shape {readout.shape}")
-        order = np.argsort(readout)[::-1]  # largest read-out weight first
-    fig, axes = plt.subplots(2, 2, figsize=(max(7.0, 0.2 * len(words) + 2.0), 6.2),
-                             gridspec_kw={"height_ratios": [1, 3.2], "width_ratios": [1, 0.02]})
-    top, bottom = axes[0, 0], axes[1, 0]
-    axes[0, 1].axis("off")
-    top.plot(np.arange(len(words)) + 0.5, running, marker=".", color="black")
-    top.axhline(0.5, color="grey", lw=0.8, ls="--")
-    top.set(xlim=(0, len(words)), ylim=(0, 1), xticks=[], ylabel=r"$\hat y_t$")
-    plot_word_heatmap(states.T[order], words, ax=bottom, cbar_ax=axes[1, 1], vmin=-1, vmax=1,
-                      ylabel="unit (sorted by read-out weight)" if readout is not None else "unit",
-                      cbar_label=r"$h_t$")
+    missing = [k for k in keys if k not in trace]
+    if missing:
+        raise ValueError(f"trace has no {missing}; it has {sorted(trace)}")
+    arrays = {k: np.asarray(trace[k]) for k in keys}
+    for k, a in arrays.items():
+        if a.ndim != 2 or a.shape[0] != len(words):
+            raise ValueError(f"trace[{k!r}] must be (time, units) with time = {len(words)} words, got {a.shape}")
+    units = arrays[keys[0]].shape[1]
+    order = np.arange(units) if unit_order is None else np.asarray(unit_order)
+    rows = len(keys) + (line is not None)
+    heights = [max(1.6, 0.06 * units + 0.6)] * len(keys) + ([1.3] if line is not None else [])
+    fig, axes = plt.subplots(rows, 2, figsize=(max(7.0, 0.26 * len(words) + 1.8), sum(heights) + 1.0),
+                             gridspec_kw={"width_ratios": [1, 0.015], "height_ratios": heights}, squeeze=False)
+    for row, k in enumerate(keys):
+        ax, cax = axes[row]
+        values = arrays[k][:, order].T
+        if k in ("f", "i", "o"):
+            style = dict(cmap="viridis", vmin=0.0, vmax=1.0)
+        else:  # signed: the candidate, states, or anything else (e.g. the write i*g)
+            lim = float(np.max(np.abs(values))) or 1.0
+            style = dict(cmap="RdBu_r", center=0.0, vmin=-lim, vmax=lim)
+        sns.heatmap(values, ax=ax, cbar_ax=cax, xticklabels=False, yticklabels=False, **style)
+        ax.set_ylabel("unit", fontsize=8)
+        ax.set_title(GATE_NAMES.get(k, k), loc="left", fontsize=9)
+    if line is not None:
+        ax, cax = axes[-1]
+        cax.axis("off")
+        line = np.asarray(line, dtype=float)
+        if line.shape != (len(words),):
+            raise ValueError(f"line must have one value per word ({len(words)}), got shape {line.shape}")
+        ax.plot(np.arange(len(words)) + 0.5, line, marker=".", color="black")
+        if line_ref is not None:
+            ax.axhline(line_ref, color="grey", lw=0.8, ls="--")
+        ax.set_xlim(0, len(words))
+        ax.set_ylim(*line_ylim)
+        ax.set_ylabel(line_label or "", fontsize=8)
+    bottom = axes[-1][0]
+    bottom.set_xticks(np.arange(len(words)) + 0.5)
+    bottom.set_xticklabels(words, rotation=70, ha="right", fontsize=8)
     return fig
 
 
-def plot_shift_by_distance(table, *, x: str = "k", y: str = "mean shift", hue: str = "insertion", ax=None,
-                           xlabel: str = "$k$: review tokens read after the phrase",
-                           ylabel: str = r"mean shift of $\hat y$"):
-    """How far an inserted phrase moves a prediction, against the number of tokens read after it.
+def plot_by_distance(curves, *, ax=None, references=None, title=None, ylabel="gradient norm", xlabel=None):
+    """Log-scale curves indexed by distance to the output: ``curves`` maps a label to ``values[k]``.
 
-    ``table`` is a ``pandas.DataFrame`` with one row per (``x``, ``hue``) pair, e.g.
-    the insertion experiment of chapter 2: ``k`` (tokens after the phrase),
-    ``insertion`` (which phrase into which reviews) and ``mean shift``. One line per
-    ``hue`` value, in order of appearance; the x-axis is symmetric-log (linear
-    below 1, so ``k = 0`` can be shown) with a tick at every distance measured.
+    ``values[k]`` belongs to the step ``k`` steps before the output (``k = 0``: the
+    last step). ``references`` (label → ``values[k]``) are drawn dashed in the colour of the
+    curve with the same label, e.g. a prediction next to a measurement.
     """
-    import numpy as np
 
-    missing = [c for c in (x, y, hue) if c not in table.columns]
-    if missing:
-        raise ValueError(f"table has no column(s) {missing}; it has {list(table.columns)}")
-    if len(table) == 0:
-        raise ValueError("table is empty: nothing to plot")
     if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 3.3))
-    for name, part in table.groupby(hue, sort=False):
-        ax.plot(part[x], part[y], marker="o", label=name)
-    ticks = sorted(np.unique(table[x]).tolist())
-    ax.set_xscale("symlog", linthresh=1)
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.set(xticks=ticks, xticklabels=ticks, xlabel=xlabel, ylabel=ylabel)
+        _, ax = plt.subplots()
+    colours = {}
+    for label, values in curves.items():
+        values = np.asarray(values, dtype=float)
+        (line,) = ax.semilogy(np.arange(len(values)), values, label=label)
+        colours[label] = line.get_color()
+    for label, values in (references or {}).items():
+        values = np.asarray(values, dtype=float)
+        ax.semilogy(np.arange(len(values)), values, ls="--", lw=1, color=colours.get(label, "grey"))
+    ax.set_xlabel(xlabel or "distance to the output $k$ (steps)")
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
     ax.legend(fontsize=8)
     return ax.figure
+
+
+def plot_seed_runs(runs, *, ax=None, ylabel="validation accuracy", xlabel="epoch", chance=None, title=None):
+    """One thin line per seed and a thick mean line per setting: ``runs`` maps a label to a list of curves.
+
+    Every curve of a setting must have the same length (same budget). Epochs are numbered from 1.
+    """
+
+    if ax is None:
+        _, ax = plt.subplots()
+    for label, curves in runs.items():
+        lengths = {len(curve) for curve in curves}
+        if len(lengths) != 1:
+            raise ValueError(f"runs[{label!r}] must be a list of equally long curves, got lengths {sorted(lengths)}")
+        curves = np.asarray(curves, dtype=float)
+        x = np.arange(1, curves.shape[1] + 1)
+        (mean,) = ax.plot(x, curves.mean(axis=0), lw=2.2, label=f"{label} (mean of {len(curves)})")
+        for curve in curves:
+            ax.plot(x, curve, lw=0.8, alpha=0.5, color=mean.get_color())
+    if chance is not None:
+        ax.axhline(chance, color="grey", lw=0.8, ls="--")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax.figure
+
+
+# --- chapter 5: the IMDb classifier ---
+
+
+def plot_confusion_matrix(y_true, y_pred, labels=("negative", "positive"), ax=None):
+    """Counts of (true, predicted) classes as an annotated seaborn heatmap, with row percentages."""
+
+    y_true, y_pred = np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int)
+    counts = np.zeros((2, 2), dtype=int)
+    np.add.at(counts, (y_true, y_pred), 1)
+    share = counts / counts.sum(axis=1, keepdims=True)
+    annot = np.array([[f"{counts[i, j]:,}\n({share[i, j]:.1%})" for j in range(2)] for i in range(2)])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.2, 3.4))
+    sns.heatmap(counts, annot=annot, fmt="", cmap="Blues", cbar=False, xticklabels=labels, yticklabels=labels, ax=ax)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    return ax.figure
+
+
+def plot_accuracy_by_length(lengths, correct, edges, ax=None):
+    """Accuracy (bars) and number of reviews (line) per review-length bucket ``[edges[k], edges[k+1])``."""
+
+    lengths, correct = np.asarray(lengths), np.asarray(correct, dtype=float)
+    which = np.digitize(lengths, edges[1:-1])
+    names = [f"{edges[k]}–{edges[k + 1] - 1}" if k < len(edges) - 2 else f"≥ {edges[k]}" for k in range(len(edges) - 1)]
+    acc = [correct[which == k].mean() if np.any(which == k) else np.nan for k in range(len(names))]
+    count = [int(np.sum(which == k)) for k in range(len(names))]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 3.2))
+    ax.bar(names, acc, color="C0")
+    low = np.nanmin(acc)
+    ax.set_ylim(max(0.0, low - 0.05), 1.0)
+    ax.set_xlabel("review length (tokens)")
+    ax.set_ylabel("test accuracy")
+    for k, (a, n) in enumerate(zip(acc, count)):
+        ax.annotate(f"{a:.1%}\nn={n:,}", (k, a), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
+                    textcoords="offset points")
+    return ax.figure
+
+
+def plot_paired_differences(rows, *, xlabel="difference in accuracy (percentage points)", ax=None):
+    """Each comparison's paired accuracy difference as a dot with its 95% interval as a bar (a forest plot).
+
+    ``rows``: a ``pandas.DataFrame`` indexed by comparison name with columns
+    ``difference``, ``low`` and ``high`` (fractions, e.g. from
+    :func:`utils.stats.paired_difference`); an optional boolean column
+    ``adopted`` colours those rows. The dashed line at zero is "no difference".
+    """
+
+    rows = rows.iloc[::-1]  # first row on top
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.0, 0.5 * len(rows) + 1.2))
+    y = np.arange(len(rows))
+    diff, low, high = (100 * rows[c].to_numpy(dtype=float) for c in ("difference", "low", "high"))
+    adopted = rows["adopted"].to_numpy(dtype=bool) if "adopted" in rows else np.zeros(len(rows), bool)
+    colors = np.where(adopted, "C2", "C0")
+    ax.hlines(y, low, high, colors=colors, lw=2.5)
+    ax.scatter(diff, y, color=colors, zorder=3)
+    ax.axvline(0.0, color="0.3", lw=1, ls="--")
+    for k in range(len(rows)):
+        ax.annotate(f"{diff[k]:+.2f} [{low[k]:+.2f}, {high[k]:+.2f}]", (high[k], y[k]), va="center", ha="left",
+                    fontsize=8, xytext=(4, 0), textcoords="offset points")
+    ax.set_yticks(y, list(rows.index))
+    span = max(float(np.max(np.abs(np.concatenate([low, high])))), 0.5)
+    ax.set_xlim(-1.15 * span, 1.6 * span)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
+    return ax.figure
+
+
+# --- chapter 6: the language model ---
+
+
+def plot_lm_history(history, *, unigram=None, axes=None):
+    """Two panels over tokens read: the training loss (sampled softmax) and the validation perplexity.
+
+    ``history`` is a :class:`utils.lm.LMHistory`; ``unigram`` (optional) draws the
+    perplexity of the context-free unigram model as a dashed reference line.
+    """
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.4))
+    tokens = np.asarray(history.tokens) / 1e6
+    axes[0].plot(tokens, history.loss, color="C0")
+    axes[0].set_xlabel("tokens read (millions)")
+    axes[0].set_ylabel("training loss (sampled softmax)")
+    axes[1].plot(np.asarray(history.val_tokens) / 1e6, history.val_perplexity, "o-", color="C1",
+                 label="LSTM language model")
+    if unigram is not None:
+        axes[1].axhline(unigram, color="0.4", ls="--", lw=1, label="unigram model (no context)")
+    axes[1].set_yscale("log")
+    axes[1].set_xlabel("tokens read (millions)")
+    axes[1].set_ylabel("validation perplexity (full softmax)")
+    axes[1].legend()
+    return axes[0].figure

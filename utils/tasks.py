@@ -184,8 +184,7 @@ def make_lag_task(
 
 # --------------------------------------------------------------------------- models
 
-CELLS = ("simple_rnn", "lstm", "gru")
-_GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}
+_GATES = {"simple_rnn": 1, "gru": 3, "lstm": 4}  # weight blocks per cell (the cells of models.RECURRENT_LAYERS)
 
 
 def recurrent_param_count(cell: str, units: int, input_dim: int = N_FEATURES) -> int:
@@ -194,8 +193,8 @@ def recurrent_param_count(cell: str, units: int, input_dim: int = N_FEATURES) ->
     ``gates`` is 1 for ``SimpleRNN``, 4 for ``LSTM`` and 3 for ``GRU`` (whose
     Keras default ``reset_after=True`` adds another ``3 · units`` biases).
     """
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {CELLS}, not {cell!r}")
+    if cell not in _GATES:
+        raise ValueError(f"cell must be one of {sorted(_GATES)}, not {cell!r}")
     units = _check_int("units", units, 1)
     count = _GATES[cell] * units * (input_dim + units + 1)
     return count + (3 * units if cell == "gru" else 0)
@@ -233,31 +232,16 @@ def build_lag_model(
     initial weights (:func:`train_lag_model` does).
     """
     from utils._tf import keras
-    from utils.models import RECURRENT_LAYERS
+    from utils.models import _recurrent_layer, _sigmoid_readout, compile_classifier
 
-    if cell not in RECURRENT_LAYERS:
-        raise ValueError(f"cell must be one of {sorted(RECURRENT_LAYERS)}, not {cell!r}")
-    if clipnorm is not None and global_clipnorm is not None:
-        raise ValueError(
-            f"clipnorm={clipnorm!r} (per weight tensor) and global_clipnorm={global_clipnorm!r} (whole gradient) "
-            "cannot be combined: pass clipnorm=None to clip the whole gradient")
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(None, n_features), name="inputs"),
-            RECURRENT_LAYERS[cell](units, name=cell, **cell_kwargs),
-            keras.layers.Dense(1, activation="sigmoid", name="readout"),
-        ],
-        name=f"{cell}_lag_model",
-    )
-    rate = learning_rate
+    recurrent = _recurrent_layer(cell, units, **cell_kwargs)
+    inputs = keras.Input(shape=(None, n_features), name="inputs")
+    model = keras.Model(inputs, _sigmoid_readout(recurrent(inputs)), name=f"{cell}_lag_model")
     if decay_steps is not None:
-        rate = keras.optimizers.schedules.CosineDecay(learning_rate, _check_int("decay_steps", decay_steps, 1))
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=rate, clipnorm=clipnorm, global_clipnorm=global_clipnorm),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+        decay_steps = _check_int("decay_steps", decay_steps, 1)
+    return compile_classifier(model, learning_rate, schedule="constant" if decay_steps is None else "cosine",
+                              decay_steps=decay_steps, final_fraction=0.0, clipnorm=clipnorm,
+                              global_clipnorm=global_clipnorm)
 
 
 @dataclass

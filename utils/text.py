@@ -20,7 +20,38 @@ from utils._tf import keras, tf
 from utils.config import book_seed
 
 __all__ = ["standardize", "make_vectorizer", "encode_texts", "sequence_dataset", "length_sorted_dataset",
-           "padding_fraction"]
+           "padding_fraction", "as_reviews"]
+
+def as_reviews(texts, what: str = "texts", *, single: bool = False) -> tuple[list[str], bool]:
+    """Check that ``texts`` holds reviews; return them as a list of ``str`` and whether one string was given.
+
+    ``texts`` is a list, tuple, 1-D NumPy array or pandas Series of strings, or,
+    with ``single=True``, one string. Anything else gets a ``TypeError`` or
+    ``ValueError`` that names ``what`` and says what to pass instead.
+    """
+    import numpy as np
+
+    if isinstance(texts, str):
+        if not single:
+            raise TypeError(f"{what} must be a sequence of strings (one review each), not a single string: "
+                            f"wrap it in a list, [review].")
+        return [texts], True
+    if isinstance(texts, np.ndarray) and texts.ndim != 1:
+        raise ValueError(f"{what} must be one-dimensional (one review per entry), got shape {texts.shape}.")
+    if isinstance(texts, (list, tuple)):
+        items = list(texts)
+    elif isinstance(texts, np.ndarray) or type(texts).__name__ == "Series":
+        items = texts.tolist()
+    else:
+        raise TypeError(f"{what} must be {'a string or ' if single else ''}a list of strings, not "
+                        f"{type(texts).__name__}. Example: ['A wonderful film.', 'Two hours I will not get back.']")
+    if not items:
+        raise ValueError(f"{what} is empty: pass at least one review.")
+    for i, item in enumerate(items):
+        if not isinstance(item, str):
+            raise TypeError(f"{what} must contain only strings; {what}[{i}] is a {type(item).__name__}.")
+    return [str(item) for item in items], False
+
 
 BR_PATTERN = r"<br\s*/?>"
 KEEP_PATTERN = r"[^a-z0-9']+"
