@@ -100,3 +100,14 @@ def test_setup_follows_book_seed(monkeypatch, capsys):
             setup(verbose=False)
     finally:
         config.use_seed(None)
+
+
+def test_run_conditions_name_the_mode_and_the_cores(monkeypatch):
+    from utils.notebook import BookMode
+
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    assert BookMode(seed=1, quick=False).conditions() == "full mode, 2 CPU cores"
+    assert BookMode(seed=1, quick=True).conditions() == "quick mode, 2 CPU cores"
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: ["gpu:0"] if kind == "GPU" else [])
+    assert BookMode(seed=1, quick=False).conditions() == "full mode, 2 CPU cores and 1 GPU"

@@ -43,6 +43,15 @@ class BookMode:
         """Minutes since :func:`setup` was called (a chapter's run time, for the book's Setup sections)."""
         return (time.perf_counter() - self.started) / 60
 
+    def conditions(self) -> str:
+        """How this run was made, for the Setup sections: e.g. ``"full mode, 2 CPU cores"``."""
+        from utils._tf import tf
+
+        mode = "quick mode" if self.quick else "full mode"
+        gpus = len(tf.config.list_physical_devices("GPU"))
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+        return f"{mode}, {cores} CPU cores" + (f" and {gpus} GPU{'s' if gpus > 1 else ''}" if gpus else "")
+
     def pick(self, *, full: T, quick: T) -> T:
         """``quick`` in quick mode, ``full`` otherwise."""
         return quick if self.quick else full
