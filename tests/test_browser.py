@@ -162,44 +162,51 @@ class Visit:
         return out + self.errors
 
 
+def _watched_page(browser, local, **context_options):
+    """A new page whose requests to anything but ``local(url)`` are aborted, and whose errors are recorded."""
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    record = Visit(page)
+
+    def route(intercepted):
+        url = intercepted.request.url
+        if local(url):
+            intercepted.continue_()
+        else:
+            record.blocked.append(url)
+            intercepted.abort("blockedbyclient")
+
+    def on_console(message):
+        if message.type == "error":
+            record.errors.append(f"console error: {message.text} ({message.location.get('url', '')})")
+
+    def on_response(response):
+        if response.status >= 400:
+            record.errors.append(f"HTTP {response.status}: {response.url}")
+
+    def on_failed(request):
+        if local(request.url):
+            record.errors.append(f"local request failed ({request.failure}): {request.url}")
+
+    context.route("**/*", route)
+    page.on("console", on_console)
+    page.on("pageerror", lambda exc: record.errors.append(f"uncaught page error: {exc}"))
+    page.on("response", on_response)
+    page.on("requestfailed", on_failed)
+    return context, record
+
+
 @pytest.fixture
 def visit(browser, base_url):
     """``visit(path)`` opens a page with every non-local request aborted and every error recorded."""
     contexts = []
 
     def _visit(path: str, wait_until: str = "load") -> Visit:
-        context = browser.new_context(service_workers="block", viewport={"width": 1280, "height": 900})
+        context, record = _watched_page(browser, lambda url: urlparse(url).hostname == HOST,
+                                        service_workers="block", viewport={"width": 1280, "height": 900})
         contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(PAGE_TIMEOUT_MS)
-        record = Visit(page)
-
-        def route(intercepted):
-            url = intercepted.request.url
-            if urlparse(url).hostname == HOST:
-                intercepted.continue_()
-            else:
-                record.blocked.append(url)
-                intercepted.abort("blockedbyclient")
-
-        def on_console(message):
-            if message.type == "error":
-                record.errors.append(f"console error: {message.text} ({message.location.get('url', '')})")
-
-        def on_response(response):
-            if response.status >= 400:
-                record.errors.append(f"HTTP {response.status}: {response.url}")
-
-        def on_failed(request):
-            if urlparse(request.url).hostname == HOST:
-                record.errors.append(f"local request failed ({request.failure}): {request.url}")
-
-        context.route("**/*", route)
-        page.on("console", on_console)
-        page.on("pageerror", lambda exc: record.errors.append(f"uncaught page error: {exc}"))
-        page.on("response", on_response)
-        page.on("requestfailed", on_failed)
-        page.goto(base_url + path, wait_until=wait_until)
+        record.page.goto(base_url + path, wait_until=wait_until)
         return record
 
     yield _visit
@@ -429,21 +436,8 @@ def test_reading_from_disk(browser):
     """README: open _build/html/index.html directly. From file://, math (with its fonts) and search still work."""
     if not PAGES:
         _unavailable("no built book")
-    context = browser.new_context()
-    blocked, errors = [], []
-
-    def route(intercepted):
-        if urlparse(intercepted.request.url).scheme == "file":
-            intercepted.continue_()
-        else:
-            blocked.append(intercepted.request.url)
-            intercepted.abort("blockedbyclient")
-
-    context.route("**/*", route)
-    page = context.new_page()
-    page.set_default_timeout(PAGE_TIMEOUT_MS)
-    page.on("console", lambda m: m.type == "error" and errors.append(f"console error: {m.text}"))
-    page.on("pageerror", lambda exc: errors.append(f"uncaught page error: {exc}"))
+    context, record = _watched_page(browser, lambda url: urlparse(url).scheme == "file")
+    page = record.page
     try:
         page.goto((HTML_DIR / "index.html").as_uri())
         page.wait_for_url("**/intro.html")
@@ -451,7 +445,7 @@ def test_reading_from_disk(browser):
         if MATH_PAGES:  # the page with the most math
             page.goto((HTML_DIR / MATH_PAGES[0]).as_uri())
             problems += [f"{MATH_PAGES[0]}: {p}" for p in _math_problems(page)]
-        problems += [f"needed an outside host (blocked): {url}" for url in blocked] + errors
+        problems += record.problems()
         # Search lists its results from file:// too. (Sphinx then fetch()es each hit for its summary snippet,
         # which browsers refuse on file:// URLs; that console noise is expected there and not checked.)
         page.goto((HTML_DIR / "search.html").as_uri() + "?q=LSTM")
