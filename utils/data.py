@@ -206,16 +206,17 @@ def _check_gzip_and_hash(archive: Path) -> str:
                 if not inflater.eof:
                     inflater.decompress(block)  # output discarded: only completeness matters
     except zlib.error as exc:
-        raise ImdbDataError(
-            f"Could not read {archive}: {exc}. The archive is truncated or corrupt; replace it "
-            f"(or delete it and unset {ARCHIVE_ENV} to download a fresh copy)."
-        ) from exc
+        raise _unreadable(archive, str(exc)) from exc
     if not inflater.eof:
-        raise ImdbDataError(
-            f"Could not read {archive}: the gzip stream ends early. The archive is truncated or corrupt; "
-            f"replace it (or delete it and unset {ARCHIVE_ENV} to download a fresh copy)."
-        )
+        raise _unreadable(archive, "the gzip stream ends early")
     return digest.hexdigest()
+
+
+def _unreadable(archive: Path, reason: str) -> ImdbDataError:
+    return ImdbDataError(
+        f"Could not read {archive}: {reason}. The archive is truncated or corrupt; replace it "
+        f"(or delete it and unset {ARCHIVE_ENV} to download a fresh copy)."
+    )
 
 
 def locate_archive(data_dir: Path) -> Path:
@@ -286,10 +287,7 @@ def extract_archive(archive: Path, data_dir: Path) -> Path:
                     _check_member(member)
                     tar.extract(member, tmp, filter="data")
         except (tarfile.TarError, EOFError, zlib.error, OSError) as exc:
-            raise ImdbDataError(
-                f"Could not read {archive}: {exc}. The archive is truncated or corrupt; replace it "
-                f"(or delete it and unset {ARCHIVE_ENV} to download a fresh copy)."
-            ) from exc
+            raise _unreadable(archive, str(exc)) from exc
         _check_layout(tmp / _TOP)
         source = {"archive": str(archive.resolve()), "sha256": checksum, "extracted_at": time.time()}
         (tmp / _TOP / _SOURCE).write_text(json.dumps(source, indent=1))
