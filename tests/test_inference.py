@@ -205,3 +205,28 @@ print(json.dumps(probs.tolist()))
     served = np.array(_json.loads(out.stdout.strip().splitlines()[-1]))
     assert served.shape == (len(texts),)
     assert np.max(np.abs(served - expected)) <= 1e-6
+
+
+def test_language_model_classifier_loads_where_only_inference_is_imported(tmp_path):
+    """`make evaluate` and `predict_sentiment` load chapter 6's fine-tuned classifier, whose vectoriser uses the
+    language model's standardisation, in a Python that has imported nothing but utils.inference."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from utils import lm
+    from utils.models import export_text_model
+
+    setup(seed=0, verbose=False)
+    texts = ["a good film", "a bad film", "good acting , bad plot"]
+    vec = lm.make_lm_vectorizer(20)
+    vec.adapt(texts)
+    reader = export_text_model(lm.build_lm_classifier(vec.vocabulary_size(), embed_dim=4, units=4), vec, 16)
+    path = save_model(reader, {"test_accuracy": None}, tmp_path / "lm_classifier.keras")
+    expected = predict_sentiment(texts, model=path)
+    repo = str(Path(inference.__file__).resolve().parent.parent)
+    code = (f"import json, sys; sys.path.insert(0, {repo!r}); from utils.inference import predict_sentiment; "
+            f"print(json.dumps(predict_sentiment({texts!r}, model={str(path)!r}).tolist()))")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    np.testing.assert_allclose(json.loads(run.stdout.strip().splitlines()[-1]), expected, atol=1e-6)

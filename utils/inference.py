@@ -34,7 +34,10 @@ import numpy as np
 
 from utils import config
 
-# Importing these registers the custom objects that live inside the saved model.
+# Importing these registers the custom objects that live inside the saved models: the layers (models), the
+# classifier's standardisation (text) and the language model's, with its review marker (lm), which chapter 6's
+# fine-tuned classifier carries. Without the last, that model loads in the notebook but not in `make evaluate`.
+from utils import lm as _lm  # noqa: F401
 from utils import models as _models  # noqa: F401
 from utils import text as _text  # noqa: F401
 from utils._tf import keras, tf
