@@ -111,3 +111,11 @@ def test_run_conditions_name_the_mode_and_the_cores(monkeypatch):
     assert BookMode(seed=1, quick=True).conditions() == "quick mode, 2 CPU cores"
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: ["gpu:0"] if kind == "GPU" else [])
     assert BookMode(seed=1, quick=False).conditions() == "full mode, 2 CPU cores and 1 GPU"
+
+
+def test_spoken_list_joins_items_as_prose():
+    assert utils.spoken_list([1, 8, 64]) == "1, 8 and 64"
+    assert utils.spoken_list(["a", "b"]) == "a and b"
+    assert utils.spoken_list(("only one",)) == "only one"
+    with pytest.raises(ValueError, match="at least one"):
+        utils.spoken_list([])

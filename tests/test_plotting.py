@@ -37,6 +37,7 @@ from utils.plotting import (
     plot_shift_by_distance,
 )
 from utils.scratch import LSTMParams, lstm_forward
+from utils.stats import accuracy_interval
 
 
 @pytest.fixture(autouse=True)
@@ -297,10 +298,14 @@ def test_accuracy_by_length_buckets_reviews_by_their_edges():
     correct = [1, 0, 1, 1, 0, 1]
     fig = plot_accuracy_by_length(lengths, correct, edges=[0, 100, 500, 10_000])
     ax = fig.axes[0]
-    heights = [p.get_height() for p in ax.patches]
-    np.testing.assert_allclose(heights, [0.5, 2 / 3, 1.0])
+    np.testing.assert_allclose(ax.lines[0].get_ydata(), [0.5, 2 / 3, 1.0])  # one point per bucket
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0–99", "100–499", "≥ 500"]
     assert _texts(ax)[0] == "50.0%\nn=2"
+    # each point carries its Wilson interval, and the axis shows all of them
+    bucket_two = accuracy_interval(np.array([True, True, False]))
+    segments = ax.collections[0].get_segments()
+    np.testing.assert_allclose(segments[1][:, 1], bucket_two[1:])
+    assert ax.get_ylim()[0] <= min(seg[:, 1].min() for seg in segments) and ax.get_ylim()[1] <= 1.0
 
 
 def test_paired_differences_draw_each_interval_in_points_first_row_on_top():
@@ -323,6 +328,9 @@ def test_lm_history_plots_loss_and_perplexity_with_the_unigram_line():
     np.testing.assert_allclose(ppl_ax.lines[0].get_ydata(), [400, 250])
     np.testing.assert_allclose(ppl_ax.lines[1].get_ydata(), [900, 900])
     assert ppl_ax.get_yscale() == "log"
+    low, high = ppl_ax.get_ylim()
+    assert low < 250 and high > 900  # the unigram line is inside the panel, not on its edge
+    assert ppl_ax.yaxis.get_minor_formatter()(400.0) == "400"  # plain numbers, not 4 × 10²
 
 
 def test_training_steps_mark_the_first_step_that_is_not_finite():

@@ -7,7 +7,16 @@ import math
 import numpy as np
 import pytest
 
-from utils.stats import accuracy, accuracy_interval, mcnemar, paired_decision, paired_difference
+from utils.stats import (
+    Difference,
+    accuracy,
+    accuracy_interval,
+    difference_of_differences,
+    mcnemar,
+    paired_decision,
+    paired_difference,
+    unpaired_difference,
+)
 
 
 def flags(pattern: str) -> np.ndarray:
@@ -57,15 +66,25 @@ def test_paired_difference_interval():
     d = paired_difference(a, b)
     diffs = a.astype(float) - b.astype(float)
     assert d.difference == pytest.approx(diffs.mean())
-    assert d.high - d.difference == pytest.approx(1.959963984540054 * diffs.std(ddof=1) / math.sqrt(2000))
-    assert d.excludes_zero() == (d.low > 0 or d.high < 0)
+    assert d.standard_error == pytest.approx(diffs.std(ddof=1) / math.sqrt(2000))
+    assert d.high - d.difference == pytest.approx(1.959963984540054 * d.standard_error)
+    assert d.difference - d.low == pytest.approx(d.high - d.difference)
+
+
+def test_an_interval_excludes_zero_only_when_it_lies_on_one_side():
+    assert Difference.from_standard_error(0.03, 0.01).excludes_zero()  # [+1.04, +4.96] points
+    assert Difference.from_standard_error(-0.03, 0.01).excludes_zero()
+    assert not Difference.from_standard_error(0.01, 0.01).excludes_zero()  # [-0.96, +2.96] points
+    assert not Difference.from_standard_error(0.0, 0.0).excludes_zero()
 
 
 def test_paired_difference_averages_seeds_per_review():
     a = np.array([flags("1100"), flags("1010")])
     b = flags("0000")[None].repeat(2, axis=0)
     d = paired_difference(a, b)
-    assert d.difference == pytest.approx(0.5) and d.n == 4
+    assert d.difference == pytest.approx(0.5)
+    # per-review means 1, 0.5, 0.5, 0 minus 0: standard deviation sqrt(1/6), over sqrt(4) reviews
+    assert d.standard_error == pytest.approx(math.sqrt(1 / 6) / 2)
     with pytest.raises(ValueError, match="same reviews"):
         paired_difference(flags("101"), flags("10"))
 
@@ -76,3 +95,25 @@ def test_paired_decision_needs_a_significant_win_at_every_seed():
     assert paired_decision(np.stack([better, better]), np.stack([ref, ref]))
     assert not paired_decision(np.stack([better, ref]), np.stack([ref, ref]))  # one seed shows nothing
     assert not paired_decision(np.stack([ref, ref]), np.stack([better, better]))  # the variant is worse
+
+
+def test_unpaired_difference_adds_the_two_binomial_variances():
+    a, b = flags("1" * 90 + "0" * 10), flags("1" * 160 + "0" * 40)  # 0.9 on 100 reviews, 0.8 on 200
+    d = unpaired_difference(a, b)
+    se = math.sqrt(0.9 * 0.1 / 100 + 0.8 * 0.2 / 200)
+    assert d.difference == pytest.approx(0.1) and d.standard_error == pytest.approx(se)
+    assert (d.low, d.high) == (pytest.approx(0.1 - 1.959963984540054 * se), pytest.approx(0.1 + 1.959963984540054 * se))
+    assert d.excludes_zero()  # 0.1 ± 0.083
+    # the paired interval on the same reviews is narrower when the models agree on most of them
+    same = flags("1" * 80 + "0" * 20)
+    assert paired_difference(a, same).standard_error < unpaired_difference(a, same).standard_error
+    with pytest.raises(ValueError, match="two reviews"):
+        unpaired_difference(flags("1"), b)
+
+
+def test_difference_of_differences_adds_standard_errors_in_quadrature():
+    first, second = Difference.from_standard_error(0.02, 0.003), Difference.from_standard_error(-0.01, 0.004)
+    d = difference_of_differences(first, second)
+    assert d.difference == pytest.approx(0.03) and d.standard_error == pytest.approx(0.005)
+    assert d.low == pytest.approx(0.03 - 1.959963984540054 * 0.005) and d.excludes_zero()
+    assert not difference_of_differences(first, Difference.from_standard_error(0.015, 0.004)).excludes_zero()

@@ -26,7 +26,7 @@ from typing import TypeVar
 from utils import config
 from utils.config import quick_mode
 
-__all__ = ["BookMode", "glue", "glue_markdown", "setup"]
+__all__ = ["BookMode", "glue", "glue_markdown", "setup", "spoken_list"]
 
 T = TypeVar("T")
 
@@ -173,3 +173,15 @@ def glue_markdown(name: str, text: str, display: bool = False):
     from IPython.display import Markdown
 
     return glue(name, Markdown(text), display=display)
+
+
+def spoken_list(items) -> str:
+    """Items joined as prose, for generated sentences: ``[1, 8, 64]`` -> ``"1, 8 and 64"``.
+
+    One item is returned as it is; an empty list is an error (a generated
+    sentence about nothing would read as if something were named).
+    """
+    words = [str(item) for item in items]
+    if not words:
+        raise ValueError("spoken_list needs at least one item")
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

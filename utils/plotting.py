@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
 __all__ = ["plot_learning_curves", "plot_word_heatmap", "plot_rating_distribution", "plot_length_distribution",
     "plot_vocabulary_coverage", "plot_top_weights", "plot_hidden_states", "plot_shift_by_distance",
@@ -513,23 +513,35 @@ def plot_confusion_matrix(y_true, y_pred, labels=("negative", "positive"), ax=No
 
 
 def plot_accuracy_by_length(lengths, correct, edges, ax=None):
-    """Accuracy (bars) and number of reviews (line) per review-length bucket ``[edges[k], edges[k+1])``."""
+    """Accuracy with its 95% Wilson interval, and the number of reviews, per length bucket ``[edges[k], edges[k+1])``.
 
-    lengths, correct = np.asarray(lengths), np.asarray(correct, dtype=float)
+    Points with error bars rather than bars: the axis does not start at zero (the
+    accuracies differ by a few points), and a bar cut off above zero would
+    exaggerate those differences; the intervals show which buckets hold too few
+    reviews to tell.
+    """
+    from utils.stats import accuracy_interval
+
+    lengths, correct = np.asarray(lengths), np.asarray(correct).astype(bool)
     which = np.digitize(lengths, edges[1:-1])
     names = [f"{edges[k]}–{edges[k + 1] - 1}" if k < len(edges) - 2 else f"≥ {edges[k]}" for k in range(len(edges) - 1)]
-    acc = [correct[which == k].mean() if np.any(which == k) else np.nan for k in range(len(names))]
+    stats = [accuracy_interval(correct[which == k]) if np.any(which == k) else (np.nan, np.nan, np.nan)
+             for k in range(len(names))]
+    acc, low, high = (np.array(column) for column in zip(*stats))
     count = [int(np.sum(which == k)) for k in range(len(names))]
     if ax is None:
         _, ax = plt.subplots(figsize=(7.0, 3.2))
-    ax.bar(names, acc, color="C0")
-    low = np.nanmin(acc)
-    ax.set_ylim(max(0.0, low - 0.05), 1.0)
+    x = np.arange(len(names))
+    ax.errorbar(x, acc, yerr=[acc - low, high - acc], fmt="o", color="C0", capsize=4)
+    ax.set_xticks(x, names)
+    ax.set_xlim(-0.5, len(names) - 0.5)
+    ax.set_ylim(max(0.0, float(np.nanmin(low)) - 0.04), min(1.0, float(np.nanmax(high)) + 0.04))
     ax.set_xlabel("review length (tokens)")
-    ax.set_ylabel("test accuracy")
-    for k, (a, n) in enumerate(zip(acc, count)):
-        ax.annotate(f"{a:.1%}\nn={n:,}", (k, a), ha="center", va="bottom", fontsize=8, xytext=(0, 2),
-                    textcoords="offset points")
+    ax.set_ylabel("test accuracy (95% interval)")
+    for k, (a, top, n) in enumerate(zip(acc, high, count)):
+        if n:
+            ax.annotate(f"{a:.1%}\nn={n:,}", (k, top), ha="center", va="bottom", fontsize=8, xytext=(0, 3),
+                        textcoords="offset points")
     return ax.figure
 
 
@@ -581,9 +593,15 @@ def plot_lm_history(history, *, unigram=None, axes=None):
     axes[0].set_ylabel("training loss (sampled softmax)")
     axes[1].plot(np.asarray(history.val_tokens) / 1e6, history.val_perplexity, "o-", color="C1",
                  label="LSTM language model")
+    values = list(history.val_perplexity)
     if unigram is not None:
         axes[1].axhline(unigram, color="0.4", ls="--", lw=1, label="unigram model (no context)")
+        values.append(unigram)
     axes[1].set_yscale("log")
+    axes[1].set_ylim(min(values) / 1.25, max(values) * 1.25)  # room above the unigram line and below the curve
+    # Plain numbers (300, 400, 600) on the log axis, not 3 × 10²
+    axes[1].yaxis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
+    axes[1].yaxis.set_minor_formatter(StrMethodFormatter("{x:.0f}"))
     axes[1].set_xlabel("tokens read (millions)")
     axes[1].set_ylabel("validation perplexity (full softmax)")
     axes[1].legend()

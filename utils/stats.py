@@ -11,6 +11,10 @@ them is the reviews on which they disagree, ``b`` (only the first is right) and
   several seeds per model (rows), each review's correctness is first averaged
   over the seeds, so the interval reflects the reviews; the seeds are for the
   decision rule (:func:`paired_decision`);
+* :func:`unpaired_difference`: the difference of two accuracies on two
+  *different* (independent) samples of reviews, e.g. validation against test;
+* :func:`difference_of_differences`: whether one paired difference is larger
+  than another measured on an independent sample of reviews;
 * :func:`mcnemar`: McNemar's test with continuity correction
   (Dietterich 1998), and the exact binomial (sign) test on ``b`` and ``c``.
 
@@ -24,8 +28,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["accuracy", "accuracy_interval", "McNemar", "mcnemar", "PairedDifference", "paired_difference",
-           "paired_decision"]
+__all__ = ["accuracy", "accuracy_interval", "McNemar", "mcnemar", "Difference", "paired_difference",
+           "unpaired_difference", "difference_of_differences", "paired_decision"]
 
 Z95 = 1.959963984540054  # standard normal quantile for a two-sided 95% interval
 
@@ -103,20 +107,30 @@ def mcnemar(correct_a, correct_b) -> McNemar:
 
 
 @dataclass(frozen=True)
-class PairedDifference:
-    """Accuracy of A minus accuracy of B on the same reviews, with a 95% interval."""
+class Difference:
+    """A difference of accuracies (A minus B) with its standard error and 95% normal-approximation interval.
+
+    ``low`` and ``high`` are ``difference ∓ z · standard_error`` for the ``z`` it was
+    made with (:data:`Z95` by default).
+    """
 
     difference: float
+    standard_error: float
     low: float
     high: float
-    n: int
+
+    @classmethod
+    def from_standard_error(cls, difference: float, standard_error: float, z: float = Z95) -> Difference:
+        difference, standard_error = float(difference), float(standard_error)
+        return cls(difference, standard_error, difference - z * standard_error, difference + z * standard_error)
 
     def excludes_zero(self) -> bool:
+        """Whether the interval lies wholly on one side of zero."""
         return self.low > 0 or self.high < 0
 
 
-def paired_difference(correct_a, correct_b, z: float = Z95) -> PairedDifference:
-    """``acc(A) - acc(B)`` with a normal-approximation interval from the per-review differences.
+def paired_difference(correct_a, correct_b, z: float = Z95) -> Difference:
+    """``acc(A) - acc(B)`` on the same reviews, with a normal-approximation interval from the per-review differences.
 
     Each argument is a boolean array of shape ``(reviews,)`` or ``(seeds, reviews)``;
     with seeds, each review's correctness is averaged over them first.
@@ -126,11 +140,34 @@ def paired_difference(correct_a, correct_b, z: float = Z95) -> PairedDifference:
     if a.shape != b.shape:
         raise ValueError(f"both models must be scored on the same reviews: {a.shape} vs {b.shape}")
     d = a - b
-    n = d.size
-    if n < 2:
+    if d.size < 2:
         raise ValueError("need at least two reviews")
-    half = z * float(d.std(ddof=1)) / math.sqrt(n)
-    return PairedDifference(float(d.mean()), float(d.mean()) - half, float(d.mean()) + half, n)
+    return Difference.from_standard_error(d.mean(), d.std(ddof=1) / math.sqrt(d.size), z)
+
+
+def unpaired_difference(correct_a, correct_b, z: float = Z95) -> Difference:
+    """``acc(A) - acc(B)`` for accuracies on two independent samples of reviews (1-D boolean arrays).
+
+    The standard error is ``sqrt(p_a (1 - p_a) / n_a + p_b (1 - p_b) / n_b)``. Use it
+    only when the two samples share no reviews: on the same reviews the paired
+    interval (:func:`paired_difference`) is the right one, and much narrower.
+    """
+    a, b = _correct(correct_a).reshape(-1), _correct(correct_b).reshape(-1)
+    if a.size < 2 or b.size < 2:
+        raise ValueError(f"need at least two reviews in each sample, got {a.size} and {b.size}")
+    p_a, p_b = float(a.mean()), float(b.mean())
+    return Difference.from_standard_error(p_a - p_b, math.sqrt(p_a * (1 - p_a) / a.size + p_b * (1 - p_b) / b.size), z)
+
+
+def difference_of_differences(first: Difference, second: Difference, z: float = Z95) -> Difference:
+    """``first - second`` for two differences measured on independent samples of reviews.
+
+    E.g. how much more model A leads model B on one split than on another: the
+    standard errors add in quadrature, which holds only if the two samples share
+    no reviews.
+    """
+    return Difference.from_standard_error(first.difference - second.difference,
+                                          math.hypot(first.standard_error, second.standard_error), z)
 
 
 def paired_decision(correct_variant, correct_reference, level: float = 0.05) -> bool:
