@@ -109,6 +109,8 @@ def test_unpaired_difference_adds_the_two_binomial_variances():
     assert paired_difference(a, same).standard_error < unpaired_difference(a, same).standard_error
     with pytest.raises(ValueError, match="two reviews"):
         unpaired_difference(flags("1"), b)
+    with pytest.raises(ValueError, match="1-D"):  # seeds x reviews would pass for a larger sample
+        unpaired_difference(np.stack([a, a]), b)
 
 
 def test_difference_of_differences_adds_standard_errors_in_quadrature():

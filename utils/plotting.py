@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+from matplotlib.ticker import LogLocator, MaxNLocator, StrMethodFormatter
 
 __all__ = ["plot_learning_curves", "plot_word_heatmap", "plot_rating_distribution", "plot_length_distribution",
     "plot_vocabulary_coverage", "plot_top_weights", "plot_hidden_states", "plot_shift_by_distance",
@@ -598,8 +598,11 @@ def plot_lm_history(history, *, unigram=None, axes=None):
         axes[1].axhline(unigram, color="0.4", ls="--", lw=1, label="unigram model (no context)")
         values.append(unigram)
     axes[1].set_yscale("log")
-    axes[1].set_ylim(min(values) / 1.25, max(values) * 1.25)  # room above the unigram line and below the curve
-    # Plain numbers (300, 400, 600) on the log axis, not 3 × 10²
+    values = [v for v in values if np.isfinite(v) and v > 0]
+    if values:  # room above the unigram line and below the curve
+        axes[1].set_ylim(min(values) / 1.25, max(values) * 1.25)
+    # Plain numbers (200, 300, 500, 1000) on the log axis, not 3 × 10²; minor ticks at 2, 3 and 5 times a power of 10
+    axes[1].yaxis.set_minor_locator(LogLocator(subs=(2.0, 3.0, 5.0)))
     axes[1].yaxis.set_major_formatter(StrMethodFormatter("{x:.0f}"))
     axes[1].yaxis.set_minor_formatter(StrMethodFormatter("{x:.0f}"))
     axes[1].set_xlabel("tokens read (millions)")

@@ -151,8 +151,12 @@ def unpaired_difference(correct_a, correct_b, z: float = Z95) -> Difference:
     The standard error is ``sqrt(p_a (1 - p_a) / n_a + p_b (1 - p_b) / n_b)``. Use it
     only when the two samples share no reviews: on the same reviews the paired
     interval (:func:`paired_difference`) is the right one, and much narrower.
+    An accuracy of exactly 0 or 1 in both samples gives a zero standard error.
     """
-    a, b = _correct(correct_a).reshape(-1), _correct(correct_b).reshape(-1)
+    a, b = _correct(correct_a), _correct(correct_b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise ValueError(f"expected one flag per review (1-D arrays), got shapes {a.shape} and {b.shape}; for "
+                         "several seeds, average each review's correctness first or compare seed by seed")
     if a.size < 2 or b.size < 2:
         raise ValueError(f"need at least two reviews in each sample, got {a.size} and {b.size}")
     p_a, p_b = float(a.mean()), float(b.mean())
