@@ -230,3 +230,30 @@ def test_language_model_classifier_loads_where_only_inference_is_imported(tmp_pa
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     np.testing.assert_allclose(json.loads(run.stdout.strip().splitlines()[-1]), expected, atol=1e-6)
+
+
+def test_an_average_of_string_models_with_different_vocabularies_saves_and_serves(tmp_path):
+    """Chapter 6 may save the mean of chapter 5's LSTM file and its own classifier: two models with their own
+    vectorisers, both named imdb_lstm. The saved average must reload, answer as the mean, and export."""
+    from utils import lm
+    from utils.models import average_text_models, export_text_model
+
+    setup(seed=0, verbose=False)
+    texts = ["a good film", "a bad film", "good acting , bad plot", ""]
+    first, second = lm.make_lm_vectorizer(20), lm.make_lm_vectorizer(10)
+    first.adapt(texts)
+    second.adapt(["bad bad plot", "good"])
+    a = save_model(export_text_model(lm.build_lm_classifier(first.vocabulary_size(), embed_dim=4, units=4), first, 16),
+                   {"test_accuracy": None}, tmp_path / "a.keras")
+    b = export_text_model(lm.build_lm_classifier(second.vocabulary_size(), embed_dim=3, units=2), second, 8)
+    assert b.name == load_model(a).name == "imdb_lstm"
+    mean = average_text_models({"chapter_5": load_model(a), "chapter_6": b})
+    expected = (predict_sentiment(texts, model=load_model(a)) + predict_sentiment(texts, model=b)) / 2
+    np.testing.assert_allclose(predict_sentiment(texts, model=mean), expected, atol=1e-6)
+    path = save_model(mean, {"test_accuracy": None}, tmp_path / "mean.keras")
+    np.testing.assert_allclose(predict_sentiment(texts, model=path), expected, atol=1e-6)
+    export_dir = inference.export_saved_model(path)
+    loaded = tf.saved_model.load(str(export_dir))  # kept referenced: its variables live as long as it does
+    np.testing.assert_allclose(loaded.serve(tf.constant(texts)).numpy().reshape(-1), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="at least two"):
+        average_text_models({"only": b})

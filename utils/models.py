@@ -15,7 +15,7 @@ from utils.config import book_seed
 
 __all__ = ["build_recurrent_classifier", "LSTMConfig", "build_lstm_classifier", "compile_classifier", "fit_classifier",
            "FitResult", "train_classifier", "TrainResult", "predict_probabilities", "export_text_model",
-           "BUCKET_BOUNDARIES"]
+           "average_text_models", "BUCKET_BOUNDARIES"]
 
 RECURRENT_LAYERS = {"simple_rnn": keras.layers.SimpleRNN, "lstm": keras.layers.LSTM, "gru": keras.layers.GRU}
 
@@ -260,6 +260,26 @@ def export_text_model(classifiers, vectorizer, max_length: int | None, *, bag_of
         bow = keras.layers.Reshape((1,), name="bag_of_words_probability")(bag_of_words(inputs))
         output = keras.layers.Average(name="lstm_and_bag_of_words")([output, bow])
     return keras.Model(inputs, output, name="imdb_lstm")
+
+
+def average_text_models(models: dict, name: str = "imdb_lstm") -> keras.Model:
+    """One model, raw review strings in, that returns the mean of the probabilities of ``models``.
+
+    ``models`` maps a distinct name to a model that itself takes raw strings (its
+    vectoriser inside), e.g. a file saved by :func:`utils.inference.save_model`
+    and read with :func:`utils.inference.load_model`, or the result of
+    :func:`export_text_model`. The members may use different vocabularies and
+    truncations: each reads the review its own way, and only their probabilities
+    meet, ``(p_1 + ... + p_k) / k``.
+    """
+    if len(models) < 2:
+        raise ValueError(f"average_text_models needs at least two models, got {len(models)}")
+    inputs = keras.Input(shape=(), dtype="string", name="review")
+    # Renamed copies over the same layers: members saved under one name ("imdb_lstm") can sit side by side.
+    outputs = [keras.layers.Reshape((1,), name=f"{key}_probability")(keras.Model(model.input, model.output,
+                                                                                  name=key)(inputs))
+               for key, model in models.items()]
+    return keras.Model(inputs, keras.layers.Average(name="ensemble_mean")(outputs), name=name)
 
 
 BUCKET_BOUNDARIES = [64, 128, 192, 256, 320, 400, 512, 640, 800]

@@ -525,10 +525,10 @@ def plot_accuracy_by_length(lengths, correct, edges, ax=None):
     lengths, correct = np.asarray(lengths), np.asarray(correct).astype(bool)
     which = np.digitize(lengths, edges[1:-1])
     names = [f"{edges[k]}–{edges[k + 1] - 1}" if k < len(edges) - 2 else f"≥ {edges[k]}" for k in range(len(edges) - 1)]
-    stats = [accuracy_interval(correct[which == k]) if np.any(which == k) else (np.nan, np.nan, np.nan)
-             for k in range(len(names))]
+    buckets = [correct[which == k] for k in range(len(names))]
+    stats = [accuracy_interval(bucket) if bucket.size else (np.nan, np.nan, np.nan) for bucket in buckets]
     acc, low, high = (np.array(column) for column in zip(*stats))
-    count = [int(np.sum(which == k)) for k in range(len(names))]
+    count = [bucket.size for bucket in buckets]
     if ax is None:
         _, ax = plt.subplots(figsize=(7.0, 3.2))
     x = np.arange(len(names))

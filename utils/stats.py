@@ -16,7 +16,9 @@ them is the reviews on which they disagree, ``b`` (only the first is right) and
 * :func:`difference_of_differences`: whether one paired difference is larger
   than another measured on an independent sample of reviews;
 * :func:`mcnemar`: McNemar's test with continuity correction
-  (Dietterich 1998), and the exact binomial (sign) test on ``b`` and ``c``.
+  (Dietterich 1998), and the exact binomial (sign) test on ``b`` and ``c``;
+* :func:`describe_comparison`: a paired difference and McNemar's test put
+  into words for the prose, the same way in every chapter.
 
 Pure NumPy and the standard library.
 """
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["accuracy", "accuracy_interval", "McNemar", "mcnemar", "Difference", "paired_difference",
-           "unpaired_difference", "difference_of_differences", "paired_decision"]
+           "unpaired_difference", "difference_of_differences", "paired_decision", "describe_comparison"]
 
 Z95 = 1.959963984540054  # standard normal quantile for a two-sided 95% interval
 
@@ -148,10 +150,15 @@ def paired_difference(correct_a, correct_b, z: float = Z95) -> Difference:
 def unpaired_difference(correct_a, correct_b, z: float = Z95) -> Difference:
     """``acc(A) - acc(B)`` for accuracies on two independent samples of reviews (1-D boolean arrays).
 
-    The standard error is ``sqrt(p_a (1 - p_a) / n_a + p_b (1 - p_b) / n_b)``. Use it
-    only when the two samples share no reviews: on the same reviews the paired
-    interval (:func:`paired_difference`) is the right one, and much narrower.
-    An accuracy of exactly 0 or 1 in both samples gives a zero standard error.
+    The standard error is ``sqrt(p_a (1 - p_a) / n_a + p_b (1 - p_b) / n_b)``, exact
+    for samples that share no reviews. On the *same* reviews use the paired
+    interval (:func:`paired_difference`), which is much narrower. Samples that
+    share some reviews (two random validation splits of one training set) make
+    this interval conservative, i.e. too wide, as long as a review that is hard
+    for one model tends to be hard for the other (positively correlated
+    correctness, the usual case): the covariance it leaves out would shrink the
+    standard error. An accuracy of exactly 0 or 1 in both samples gives a zero
+    standard error.
     """
     a, b = _correct(correct_a), _correct(correct_b)
     if a.ndim != 1 or b.ndim != 1:
@@ -167,8 +174,9 @@ def difference_of_differences(first: Difference, second: Difference, z: float = 
     """``first - second`` for two differences measured on independent samples of reviews.
 
     E.g. how much more model A leads model B on one split than on another: the
-    standard errors add in quadrature, which holds only if the two samples share
-    no reviews.
+    standard errors add in quadrature, which is exact if the two samples share
+    no reviews and conservative (too wide) if shared reviews make the two
+    differences agree, as in :func:`unpaired_difference`.
     """
     return Difference.from_standard_error(first.difference - second.difference,
                                           math.hypot(first.standard_error, second.standard_error), z)
@@ -186,3 +194,28 @@ def paired_decision(correct_variant, correct_reference, level: float = 0.05) -> 
     if variant.shape != reference.shape:
         raise ValueError(f"need the same seeds and reviews for both: {variant.shape} vs {reference.shape}")
     return all((t := mcnemar(v, r)).b > t.c and t.significant(level) for v, r in zip(variant, reference))
+
+
+def describe_comparison(difference: Difference, test: McNemar, a: str, b: str, level: float = 0.05) -> str:
+    """One clause for the prose saying what a paired comparison of ``a`` and ``b`` shows.
+
+    ``difference`` is ``acc(a) - acc(b)`` on the same reviews (:func:`paired_difference`)
+    and ``test`` McNemar's test on them (:func:`mcnemar`). The wording follows the numbers:
+
+    * McNemar significant at ``level``: "<winner> is ahead of <loser>, significantly (McNemar p = …)";
+    * the interval excludes zero but McNemar does not reach ``level`` (they can disagree near the
+      line): "<winner> is ahead of <loser> by a borderline margin: …";
+    * otherwise: "<a> and <b> are not distinguishable on these reviews (McNemar p = …)".
+
+    The winner is whichever the difference favours; a tie that is still "significant" cannot occur
+    (McNemar needs ``b != c``).
+    """
+    p_text = f"McNemar p = {test.p_value:.3g}"
+    winner, loser = (a, b) if difference.difference > 0 else (b, a)
+    if test.significant(level):
+        return f"{winner} is ahead of {loser}, significantly ({p_text})"
+    if difference.excludes_zero():
+        return (f"{winner} is ahead of {loser} by a borderline margin: the 95% interval of the difference just "
+                f"excludes zero, but McNemar's test with continuity correction does not reach the "
+                f"{level:.0%} level ({p_text})")
+    return f"{a} and {b} are not distinguishable on these reviews ({p_text})"
