@@ -243,8 +243,9 @@ def test_an_average_of_string_models_with_different_vocabularies_saves_and_serve
     first, second = lm.make_lm_vectorizer(20), lm.make_lm_vectorizer(10)
     first.adapt(texts)
     second.adapt(["bad bad plot", "good"])
-    a = save_model(export_text_model(lm.build_lm_classifier(first.vocabulary_size(), embed_dim=4, units=4), first, 16),
-                   {"test_accuracy": None}, tmp_path / "a.keras")
+    nets = (lm.build_lm_classifier(first.vocabulary_size(), embed_dim=4, units=u) for u in (4, 3))
+    pair = [keras.Model(m.input, m.output, name=f"net_{k}") for k, m in enumerate(nets)]  # like chapter 5's file
+    a = save_model(export_text_model(pair, first, 16), {"test_accuracy": None}, tmp_path / "a.keras")
     b = export_text_model(lm.build_lm_classifier(second.vocabulary_size(), embed_dim=3, units=2), second, 8)
     assert b.name == load_model(a).name == "imdb_lstm"
     mean = average_text_models({"chapter_5": load_model(a), "chapter_6": b})

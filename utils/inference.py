@@ -9,9 +9,10 @@ The book saves two models with :func:`save_model`, each as two files:
   accuracy, seed, data checksum, parameters, training time, library versions,
   and the SHA-256 of the model file).
 
-``imdb_lstm`` is the book's final model (chapter 6, the fine-tuned language
-model), the default of :func:`predict_sentiment`; ``ch05_lstm`` is chapter 5's
-supervised LSTM.
+``imdb_lstm`` is the book's final model, the default of :func:`predict_sentiment`:
+chapter 6 saves whichever pure LSTM candidate (its fine-tuned language model,
+chapter 5's LSTM, or the average of the two) validation ranks first, and its card
+says which. ``ch05_lstm`` is chapter 5's supervised LSTM.
 
 Both are written to temporary files and renamed into place, the card last; a
 model file whose checksum does not match its card is refused. So an
