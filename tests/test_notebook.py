@@ -119,3 +119,31 @@ def test_spoken_list_joins_items_as_prose():
     assert utils.spoken_list(("only one",)) == "only one"
     with pytest.raises(ValueError, match="at least one"):
         utils.spoken_list([])
+
+
+def test_glue_paired_glues_the_difference_its_interval_and_the_verdict(monkeypatch):
+    import myst_nb
+
+    from utils import glue_paired, mcnemar, paired_difference
+
+    seen = {}
+    monkeypatch.setattr(myst_nb, "glue", lambda name, value, display=False: seen.update({name: value}))
+    a = np.array([True] * 60 + [False] * 40)
+    b = np.array([True] * 40 + [False] * 60)  # a is right on 20 reviews where b is wrong, never the reverse
+    d = paired_difference(a, b)
+    glue_paired("a_minus_b_val", d, mcnemar(a, b), "the first", "the second")
+    assert seen["a_minus_b_val"] == pytest.approx(0.2)
+    assert (seen["a_minus_b_val_low"], seen["a_minus_b_val_high"]) == (d.low, d.high)
+    assert seen["a_vs_b_val"].data.startswith("the first is ahead of the second, significantly")
+    with pytest.raises(ValueError, match="_minus_"):
+        glue_paired("a_b_val", d, mcnemar(a, b), "the first", "the second")
+
+
+def test_peak_memory_grows_with_what_the_process_holds():
+    from utils.notebook import BookMode
+
+    before = BookMode.peak_memory_gb()
+    assert before is not None and 0.01 < before < 1000
+    block = np.ones(300_000_000 // 8)  # 0.3 GB, touched
+    after = BookMode.peak_memory_gb()
+    assert after >= before and after >= block.nbytes / 1e9

@@ -111,6 +111,6 @@ def test_the_books_machinery_is_out_of_the_readers_way(path):
         if cell["cell_type"] != "code":
             continue
         source = "".join(cell["source"])
-        if re.search(r"\b(book\.)?glue(_markdown)?\(", source):
+        if re.search(r"\b(book\.)?glue(_markdown|_paired)?\(", source):
             tags = cell.get("metadata", {}).get("tags", [])
             assert "remove-cell" in tags, f"{path.name} cell {i}: glue() in a visible cell: tag it remove-cell"

@@ -26,7 +26,7 @@ from typing import TypeVar
 from utils import config
 from utils.config import quick_mode
 
-__all__ = ["BookMode", "glue", "glue_markdown", "setup", "spoken_list"]
+__all__ = ["BookMode", "glue", "glue_markdown", "glue_paired", "setup", "spoken_list"]
 
 T = TypeVar("T")
 
@@ -42,6 +42,20 @@ class BookMode:
     def minutes(self) -> float:
         """Minutes since :func:`setup` was called (a chapter's run time, for the book's Setup sections)."""
         return (time.perf_counter() - self.started) / 60
+
+    @staticmethod
+    def peak_memory_gb() -> float | None:
+        """Peak resident memory of this process so far, in GB (10^9 bytes); ``None`` where it cannot be read.
+
+        It is the kernel's high-water mark (``VmHWM`` on Linux, read through ``getrusage``), so a chapter
+        that calls it last reports the most memory it ever held: what its budget is about.
+        """
+        try:
+            import resource
+        except ImportError:  # Windows
+            return None
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak * (1 if platform.system() == "Darwin" else 1024) / 1e9  # bytes on macOS, kibibytes elsewhere
 
     def conditions(self) -> str:
         """How this run was made, for the Setup sections: e.g. ``"full mode, 2 CPU cores"``."""
@@ -173,6 +187,25 @@ def glue_markdown(name: str, text: str, display: bool = False):
     from IPython.display import Markdown
 
     return glue(name, Markdown(text), display=display)
+
+
+def glue_paired(key: str, difference, test, a: str, b: str) -> None:
+    """Glue one paired comparison of ``a`` with ``b`` for the prose, under four names derived from ``key``.
+
+    ``key`` names the difference and must contain ``_minus_`` (e.g. ``"ft_minus_bigrams_val"``):
+    ``key``, ``key_low`` and ``key_high`` get the difference and its 95% interval
+    (:func:`utils.stats.paired_difference`), and ``key`` with ``_minus_`` replaced by ``_vs_``
+    gets the clause of :func:`utils.stats.describe_comparison` (Markdown) that says what the
+    difference and McNemar's ``test`` show. One call keeps the four in step.
+    """
+    from utils.stats import describe_comparison
+
+    if "_minus_" not in key:
+        raise ValueError(f"glue_paired: key {key!r} must contain '_minus_' (its verdict is glued under '_vs_')")
+    glue(key, difference.difference)
+    glue(f"{key}_low", difference.low)
+    glue(f"{key}_high", difference.high)
+    glue_markdown(key.replace("_minus_", "_vs_", 1), describe_comparison(difference, test, a, b))
 
 
 def spoken_list(items) -> str:
