@@ -139,23 +139,12 @@ def test_glue_paired_glues_the_difference_its_interval_and_the_verdict(monkeypat
         glue_paired("a_b_val", d, mcnemar(a, b), "the first", "the second")
 
 
-def test_peak_memory_reads_the_kernels_high_water_mark(tmp_path):
-    from utils.notebook import BookMode
-
-    status = tmp_path / "status"
-    status.write_text("Name:\tpython\nVmPeak:\t 9999999 kB\nVmHWM:\t 2097152 kB\nVmRSS:\t 1000 kB\n")
-    assert BookMode.peak_memory_gib(str(status)) == 2.0  # 2,097,152 KiB
-    status.write_text("VmHWM:\t 2 GB\n")
-    with pytest.raises(ValueError, match="unit"):
-        BookMode.peak_memory_gib(str(status))
-
-
 def test_peak_memory_rises_when_the_process_touches_more_memory():
     from utils.notebook import BookMode
 
-    before = BookMode.peak_memory_gib()
-    assert before is not None and 0.01 < before < 100
-    block = np.ones(int((before + 0.25) * 2**30) // 8)  # more than the peak so far, every page touched
-    after = BookMode.peak_memory_gib()
-    assert after >= block.nbytes / 2**30 > before + 0.2
+    before = BookMode.peak_memory_gb()
+    assert before is not None and 0.01 < before < 100  # GB: a unit slip of 1024 either way fails here
+    block = np.ones(int((before + 0.3) * 1e9) // 8)  # more than the peak so far, every page touched
+    after = BookMode.peak_memory_gb()
+    assert after >= block.nbytes / 1e9 > before + 0.25
     del block

@@ -44,30 +44,18 @@ class BookMode:
         return (time.perf_counter() - self.started) / 60
 
     @staticmethod
-    def peak_memory_gib(status: str = "/proc/self/status") -> float | None:
-        """Peak resident memory of this process so far, in GiB (2^30 bytes); ``None`` where it cannot be read.
+    def peak_memory_gb() -> float | None:
+        """Peak resident memory of this process so far, in GB (10^9 bytes); ``None`` where it cannot be read.
 
-        On Linux it is the kernel's high-water mark of this process's memory, ``VmHWM`` in ``status``;
-        elsewhere ``getrusage``'s ``ru_maxrss`` (bytes on macOS, kibibytes on other Unixes), which on
-        Linux would also count the memory of the process that started this one, hence not used there.
-        A chapter that calls it last reports the most memory its kernel ever held.
+        It is the kernel's high-water mark (``VmHWM`` on Linux, read through ``getrusage``), so a chapter
+        that calls it last reports the most memory it ever held: what its budget is about.
         """
-        try:
-            with open(status, encoding="ascii") as lines:
-                for line in lines:
-                    if line.startswith("VmHWM:"):
-                        value, unit = line.split()[1:3]
-                        if unit != "kB":
-                            raise ValueError(f"{status}: VmHWM in unexpected unit {unit!r}")
-                        return int(value) * 1024 / 2**30  # the kernel's "kB" are kibibytes
-        except FileNotFoundError:
-            pass
         try:
             import resource
         except ImportError:  # Windows
             return None
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        return peak * (1 if platform.system() == "Darwin" else 1024) / 2**30
+        return peak * (1 if platform.system() == "Darwin" else 1024) / 1e9  # bytes on macOS, kibibytes elsewhere
 
     def conditions(self) -> str:
         """How this run was made, for the Setup sections: e.g. ``"full mode, 2 CPU cores"``."""
