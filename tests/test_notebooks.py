@@ -2,7 +2,8 @@
 
 Running them is nbmake's job (`make notebooks`); these checks keep the
 committed files honest: no outputs, in the table of contents, one setup cell
-(`import utils as book`, `mode = book.setup()`), a summary and exercises with hidden solutions.
+(`import utils as book`, `mode = book.setup()`), a summary and exercises with hidden solutions,
+every value glued under a literal name shown in the prose.
 """
 
 from __future__ import annotations
@@ -114,3 +115,53 @@ def test_the_books_machinery_is_out_of_the_readers_way(path):
         if re.search(r"\b(book\.)?glue(_markdown|_paired)?\(", source):
             tags = cell.get("metadata", {}).get("tags", [])
             assert "remove-cell" in tags, f"{path.name} cell {i}: glue() in a visible cell: tag it remove-cell"
+
+
+# Glued in chapters 01-04 but named nowhere in the book's prose. Removing a glue call changes a code cell and so
+# re-executes its chapter: they are listed here until each chapter's next code change, and no name may be added.
+UNUSED_GLUE_ALLOWED = {
+    "ch01_unigram_val_test_gap", "ch01_unigram_val_test_se", "ch01_tfidf_val_test_gap", "ch01_tfidf_val_test_se",
+    "ch01_bigram_gain_val", "ch01_bigram_gain_val_se", "ch01_bigram_gain", "ch01_bigram_gain_se",
+    "ch01_val_agreement", "rnn_n_train", "ch02_long_over_short", "rnn_example_prediction", "ch02_example_crossings",
+    "ch02_insert_ratio_30", "ch02_insert_ratio_100", "ch02_val_gain_long_pp", "ch02_val_gain_end_pp",
+    "ch02_val_gain_rest_pp", "ch04_imdb_n_train",
+}
+
+
+def _glue_references() -> set[tuple[str, str]]:
+    """(notebook, name) for every ``{glue...}`name` `` role in the book's Markdown.
+
+    A plain name refers to the notebook whose Markdown holds it; ``chapters/x.ipynb::name`` (from any page) to x.
+    """
+    texts = [(p.name, "\n".join(_cells(p, "markdown"))) for p in CHAPTERS]
+    texts += [("", p.read_text()) for p in [*ROOT.glob("*.md"), *(ROOT / "chapters").glob("*.md")]]
+    refs = set()
+    for notebook, text in texts:
+        for m in re.finditer(r"\{glue(?::\w+)?\}`([^`]+)`", text):
+            target, _, name = m.group(1).rpartition("::")
+            refs.add((Path(target).name if target else notebook, name.split(":")[0]))
+    return refs
+
+
+def test_every_glued_value_is_named_in_the_prose():
+    # A value glued under a literal name and shown nowhere is dead weight in the cache, or a sentence that lost its
+    # number. Names built at run time (f-strings) are not checked; glue_paired(key, ...) glues key, key_low,
+    # key_high and key with _minus_ -> _vs_ (utils.notebook.BookMode.glue_paired).
+    refs, unused = _glue_references(), []
+    for path in CHAPTERS:
+        code = "\n".join(_cells(path, "code"))
+        for kind, name in re.findall(r"\bglue(_markdown|_paired)?\(\s*\"([^\"]+)\"", code):
+            names = [name] if kind != "_paired" else [name, f"{name}_low", f"{name}_high",
+                                                      name.replace("_minus_", "_vs_")]
+            unused += [f"{path.name}: {n}" for n in names
+                       if (path.name, n) not in refs and n not in UNUSED_GLUE_ALLOWED]
+    assert not unused, "glued but never shown; name them in the prose or stop gluing them:\n" + "\n".join(unused)
+
+
+def test_the_allowed_unused_glue_names_are_still_glued_and_unused():
+    # The allow-list above only shrinks: a name that is now shown in the prose, or no longer glued, must leave it.
+    code = "\n".join("\n".join(_cells(p, "code")) for p in CHAPTERS)
+    glued = set(re.findall(r"\bglue(?:_markdown)?\(\s*\"([^\"]+)\"", code))
+    shown = {name for _, name in _glue_references()}
+    stale = sorted(n for n in UNUSED_GLUE_ALLOWED if n not in glued or n in shown)
+    assert not stale, f"remove from UNUSED_GLUE_ALLOWED: {stale}"
