@@ -129,6 +129,21 @@ UNUSED_GLUE_ALLOWED = {
 }
 
 
+_GLUE_CALL = re.compile(r"\bglue(_markdown|_paired)?\(\s*\"([^\"]+)\"")
+
+
+def _glued(path: Path) -> list[str]:
+    """Names that ``path``'s code glues under a literal name (names built at run time, f-strings, are not seen).
+
+    ``glue_paired(key, ...)`` glues four: key, key_low, key_high and key with _minus_ -> _vs_
+    (utils.notebook.BookMode.glue_paired).
+    """
+    names = []
+    for kind, name in _GLUE_CALL.findall("\n".join(_cells(path, "code"))):
+        names += [name, f"{name}_low", f"{name}_high", name.replace("_minus_", "_vs_")] if kind == "_paired" else [name]
+    return names
+
+
 def _glue_references() -> set[tuple[str, str]]:
     """(notebook, name) for every ``{glue...}`name` `` role in the book's Markdown.
 
@@ -144,27 +159,21 @@ def _glue_references() -> set[tuple[str, str]]:
     return refs
 
 
+def _unshown_glue() -> list[tuple[str, str]]:
+    """(notebook, name) for every literally named glued value that its notebook's prose never shows."""
+    refs = _glue_references()
+    return [(path.name, name) for path in CHAPTERS for name in _glued(path) if (path.name, name) not in refs]
+
+
 def test_every_glued_value_is_named_in_the_prose():
-    # A value glued under a literal name and shown nowhere is dead weight in the cache, or a sentence that lost its
-    # number. Names built at run time (f-strings) are not checked; glue_paired(key, ...) glues key, key_low,
-    # key_high and key with _minus_ -> _vs_ (utils.notebook.BookMode.glue_paired).
-    refs, unused = _glue_references(), []
-    for path in CHAPTERS:
-        code = "\n".join(_cells(path, "code"))
-        for kind, name in re.findall(r"\bglue(_markdown|_paired)?\(\s*\"([^\"]+)\"", code):
-            names = [name] if kind != "_paired" else [name, f"{name}_low", f"{name}_high",
-                                                      name.replace("_minus_", "_vs_")]
-            unused += [f"{path.name}: {n}" for n in names
-                       if (path.name, n) not in refs and n not in UNUSED_GLUE_ALLOWED]
+    # A value glued and shown nowhere is dead weight in the cache, or a sentence that lost its number.
+    unused = [f"{notebook}: {name}" for notebook, name in _unshown_glue() if name not in UNUSED_GLUE_ALLOWED]
     assert not unused, "glued but never shown; name them in the prose or stop gluing them:\n" + "\n".join(unused)
 
 
 def test_the_allowed_unused_glue_names_are_still_glued_and_unused():
-    # The allow-list above only shrinks: a name that is now shown in the prose, or no longer glued, must leave it.
-    code = "\n".join("\n".join(_cells(p, "code")) for p in CHAPTERS)
-    glued = set(re.findall(r"\bglue(?:_markdown)?\(\s*\"([^\"]+)\"", code))
-    shown = {name for _, name in _glue_references()}
-    stale = sorted(n for n in UNUSED_GLUE_ALLOWED if n not in glued or n in shown)
+    # The allow-list above only shrinks: a name that is now shown in its prose, or no longer glued, must leave it.
+    stale = sorted(UNUSED_GLUE_ALLOWED - {name for _, name in _unshown_glue()})
     assert not stale, f"remove from UNUSED_GLUE_ALLOWED: {stale}"
 
 
@@ -178,8 +187,7 @@ SHARED_GLUE_ALLOWED = {"n_part", "n_val", "n_test", "n_unsup", "vocab_size"}
 def test_glue_names_are_unique_across_the_book():
     owners: dict[str, set[str]] = {}
     for path in CHAPTERS:
-        code = "\n".join(_cells(path, "code"))
-        for name in re.findall(r"\bglue(?:_markdown|_paired)?\(\s*\"([^\"]+)\"", code):
+        for name in _glued(path):
             owners.setdefault(name, set()).add(path.name)
     shared = {name: sorted(paths) for name, paths in owners.items() if len(paths) > 1}
     assert set(shared) <= SHARED_GLUE_ALLOWED, f"glued by more than one chapter: {shared}"
