@@ -177,18 +177,12 @@ def test_the_allowed_unused_glue_names_are_still_glued_and_unused():
     assert not stale, f"remove from UNUSED_GLUE_ALLOWED: {stale}"
 
 
-# Glued by both chapter 05 and chapter 06 (the same split's counts; chapter 06's own vocabulary size). A plain
-# {glue} reference reads its own notebook's value, so the page is right, but a cross-page reference
-# (chapters/x.ipynb::name) would be ambiguous to a reader of the code. Renaming changes code cells and re-executes a
-# chapter: chapter 06's copies get ch06_ names at its next code change, and no name may be added.
-SHARED_GLUE_ALLOWED = {"n_part", "n_val", "n_test", "n_unsup", "vocab_size"}
-
-
 def test_glue_names_are_unique_across_the_book():
     owners: dict[str, set[str]] = {}
     for path in CHAPTERS:
         for name in _glued(path):
             owners.setdefault(name, set()).add(path.name)
     shared = {name: sorted(paths) for name, paths in owners.items() if len(paths) > 1}
-    assert set(shared) <= SHARED_GLUE_ALLOWED, f"glued by more than one chapter: {shared}"
-    assert SHARED_GLUE_ALLOWED <= set(shared), f"no longer shared, remove: {SHARED_GLUE_ALLOWED - set(shared)}"
+    # A plain {glue} reference reads its own notebook's value, but a cross-page one (chapters/x.ipynb::name) and a
+    # reader of the code need one meaning per name: prefix a chapter's copy (ch06_n_val), never reuse the name.
+    assert not shared, f"glued by more than one chapter: {shared}"
