@@ -15,7 +15,8 @@ Before anything is executed (``config-inited``), this extension
 2. refuses a ``BOOK_QUICK=1`` build into the book's main ``_build/`` (quick
    outputs must never reach the published book's cache: use
    ``--path-output _build_quick``, as ``make test`` does);
-3. computes a fingerprint of the inputs above (:func:`fingerprint`) and, when
+3. computes a fingerprint of the inputs above (:func:`fingerprint`; the modules of ``utils/`` count by their
+   code, so that editing a comment or a docstring keeps the cache) and, when
    it differs from the one recorded beside the cache (``.book_inputs.json``),
    deletes the cache and Sphinx's saved environment (without the latter, Sphinx
    would re-read only the notebooks whose own source changed and republish the
@@ -24,6 +25,7 @@ Before anything is executed (``config-inited``), this extension
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import shutil
@@ -48,15 +50,40 @@ def _is_within(path: Path, parent: Path) -> bool:
     return path == parent or parent in path.parents
 
 
+def _code(path: Path) -> bytes:
+    """What a Python module does, without what it says: its syntax tree without docstrings.
+
+    Comments are not in the tree, and the docstrings of the module, its classes and its functions are dropped, so
+    editing either keeps the execution cache, while any change to the code clears it. The tree's dump depends on
+    the Python version, so a new Python also runs the notebooks again. A file that does not parse counts by its
+    bytes (the notebooks that import it will fail and say why).
+    """
+    source = path.read_bytes()
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return source
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            first = node.body[0] if node.body else None
+            if (isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant)
+                    and isinstance(first.value.value, str)):
+                node.body = node.body[1:] or [ast.Pass()]
+    return ast.dump(tree).encode()
+
+
 def _digest(root: Path) -> str:
-    """SHA-256 over the shared code and the pinned environment (paths and contents)."""
+    """SHA-256 over the shared code (without comments and docstrings) and the pinned environment."""
     digest = hashlib.sha256()
     files = [root / name for name in HASHED_FILES]
     for folder in HASHED_DIRS:
         files += sorted(p for p in (root / folder).rglob("*.py") if "__pycache__" not in p.parts)
     for path in files:
         digest.update(str(path.relative_to(root)).encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"<missing>")
+        if not path.is_file():
+            digest.update(b"<missing>")
+        else:
+            digest.update(_code(path) if path.suffix == ".py" else path.read_bytes())
         digest.update(b"\0")
     return digest.hexdigest()
 

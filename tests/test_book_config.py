@@ -234,6 +234,34 @@ def test_guard_clears_the_cache_when_an_input_changes(book_env, monkeypatch, cha
     assert (cache / "executed.marker").is_file()
 
 
+@pytest.mark.parametrize("edit", ["comment", "docstring", "blank lines"])
+def test_fingerprint_ignores_what_the_code_says_about_itself(book_env, edit):
+    module = book_env / "utils" / "data.py"
+    module.write_text('"""Data."""\n\n\ndef f(x):\n    """Twice x."""\n    return 2 * x  # doubled\n')
+    first = execution_guard.fingerprint(book_env)
+    if edit == "comment":
+        module.write_text('"""Data."""\n\n\ndef f(x):\n    """Twice x."""\n    return 2 * x  # times two\n')
+    elif edit == "docstring":
+        module.write_text('"""The data."""\n\n\ndef f(x):\n    """x, doubled."""\n    return 2 * x  # doubled\n')
+    else:
+        module.write_text('"""Data."""\n\ndef f(x):\n\n    """Twice x."""\n    return 2 * x  # doubled\n')
+    assert execution_guard.fingerprint(book_env) == first
+    module.write_text('"""Data."""\n\n\ndef f(x):\n    """Twice x."""\n    return 3 * x  # doubled\n')
+    assert execution_guard.fingerprint(book_env) != first, "a change of code must change the fingerprint"
+
+
+def test_fingerprint_keeps_a_string_that_is_code(book_env):
+    module = book_env / "utils" / "data.py"
+    module.write_text('X = 1\n"a string statement, not a docstring"\n')
+    first = execution_guard.fingerprint(book_env)
+    module.write_text('X = 1\n"another string statement"\n')
+    assert execution_guard.fingerprint(book_env) != first
+    module.write_text("def broken(:\n")  # unparsable: counted by its bytes
+    broken = execution_guard.fingerprint(book_env)
+    module.write_text("def broken( :\n")
+    assert execution_guard.fingerprint(book_env) != broken
+
+
 def test_fingerprint_ignores_bytecode_caches(book_env):
     first = execution_guard.fingerprint(book_env)
     (book_env / "utils" / "__pycache__").mkdir()

@@ -117,10 +117,9 @@ def test_the_books_machinery_is_out_of_the_readers_way(path):
             assert "remove-cell" in tags, f"{path.name} cell {i}: glue() in a visible cell: tag it remove-cell"
 
 
-# Glued but named nowhere in the book's prose: chapter 05's final_epochs always equals its epochs, which the prose
-# names. Removing the glue call changes a code cell and so re-executes chapter 05: it stays listed until that
-# chapter's next code change, and no name may be added.
-UNUSED_GLUE_ALLOWED = {"final_epochs"}
+# Glued but named nowhere in the book's prose: empty, and no name may be added (a glued value that no sentence
+# shows is dead weight; only a pending re-execution of its chapter justifies one here).
+UNUSED_GLUE_ALLOWED: set[str] = set()
 
 
 _GLUE_CALL = re.compile(r"\bglue(_markdown|_paired)?\(\s*\"([^\"]+)\"")

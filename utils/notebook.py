@@ -48,7 +48,9 @@ class BookMode:
         """Peak resident memory of this process so far, in GB (10^9 bytes); ``None`` where it cannot be read.
 
         It is the kernel's high-water mark (``VmHWM`` on Linux, read through ``getrusage``), so a chapter
-        that calls it last reports the most memory it ever held: what its budget is about.
+        that calls it last reports the most memory it ever held: what its budget is about. The mark belongs to
+        the process, not to the notebook: in a kernel that ran another notebook before (``%run``, or a reused
+        kernel) it includes that notebook's peak. ``make book`` starts a fresh kernel for each notebook.
         """
         try:
             import resource

@@ -607,5 +607,5 @@ def plot_lm_history(history, *, unigram=None, axes=None):
     axes[1].yaxis.set_minor_formatter(StrMethodFormatter("{x:.0f}"))
     axes[1].set_xlabel("tokens read (millions)")
     axes[1].set_ylabel("validation perplexity (full softmax)")
-    axes[1].legend()
+    axes[1].legend(loc="lower left")  # the curve falls from the upper left and the unigram line is at the top
     return axes[0].figure
