@@ -9,7 +9,7 @@ fails on:
 * a request to an outside host (the page would need the network),
 * a console error or an uncaught page error, a local file that did not load,
 * an image that did not load, a local link to a missing file or anchor,
-* math left untypeset, a TeX error, raw TeX in the text, MathJax fonts that failed,
+* math left untypeset, a TeX error, raw TeX or an unparsed MyST role in the text, MathJax fonts that failed,
 * a solution that is not hidden in a dropdown (or does not open on a click),
 * missing launch (Binder) or repository links on a chapter page,
 * a search for "LSTM" that finds nothing.
@@ -237,13 +237,16 @@ MATH_REPORT = r"""
                         .map(el => el.textContent.trim().slice(0, 80));
   const texErrors = [...document.querySelectorAll('mjx-merror, [data-mjx-error]')]
                         .map(el => el.getAttribute('data-mjx-error') || el.textContent.slice(0, 80));
-  // raw TeX left in the prose: $$, \( \[ \begin{, or $...\command...$ outside code and typeset math
-  // (cell outputs are data, e.g. IMDb reviews that may well say "$$$", not the book's prose)
+  // raw TeX left in the prose: $$, \( \[ \begin{, $...\command...$ or $...$ with _ ^ = { } inside, outside code and
+  // typeset math; and MyST roles left unparsed, e.g. "{numref}" (a glued `glue:md` value is CommonMark unless its
+  // key ends in ":myst"). Cell outputs are data (IMDb reviews may well say "$$$"), not the book's prose.
   const skip = 'pre, code, script, style, textarea, mjx-container, .highlight, .cell_output, .output';
   const walker = document.createTreeWalker(document.querySelector('main') || document.body, NodeFilter.SHOW_TEXT,
       {acceptNode: n => n.parentElement && n.parentElement.closest(skip) ? NodeFilter.FILTER_REJECT
                                                                           : NodeFilter.FILTER_ACCEPT});
-  const pattern = /\$\$|\\\(|\\\[|\\begin\{|\$[^$\s][^$]*\\[A-Za-z]+[^$]*\$/;
+  const pattern = new RegExp([/\$\$|\\\(|\\\[|\\begin\{|\$[^$\s][^$]*\\[A-Za-z]+[^$]*\$/.source,
+                               /\$[^$\s][^$]{0,60}[_^={}][^$]{0,60}\$/.source,
+                               /\{(?:numref|eq|ref|doc|cite(?::[a-z]+)?|glue(?::[a-z]+)?)\}/.source].join('|'));
   const rawTex = [];
   while (walker.nextNode()) {
     const text = walker.currentNode.nodeValue;
