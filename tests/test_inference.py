@@ -81,6 +81,26 @@ def test_save_and_reload_give_identical_predictions(tiny_model, saved):
     assert not list(saved.parent.glob(".m.*")), "temporary files left behind"
 
 
+def test_stored_predictions_come_back_only_for_their_texts_and_model(tiny_model, saved):
+    texts = ["good film", "bad acting", "good"]
+    probs = predict_sentiment(texts, model=saved)
+    inference.save_predictions(saved, validation=(texts, probs), test=(np.array(texts[:2]), probs[:2]))
+    np.testing.assert_array_equal(inference.load_predictions(saved, "validation", texts), probs)
+    np.testing.assert_array_equal(inference.load_predictions(saved, "test", texts[:2]), probs[:2])
+    with pytest.raises(ValueError, match="other texts"):
+        inference.load_predictions(saved, "validation", texts[::-1])  # same reviews, another order
+    with pytest.raises(KeyError, match="no predictions named 'train'"):
+        inference.load_predictions(saved, "train", texts)
+    with pytest.raises(ValueError, match="2 probabilities for 3 texts"):
+        inference.save_predictions(saved, validation=(texts, probs[:2]))
+    save_model(tiny_model, {"test_accuracy": 0.5}, saved)  # the model is saved again: its predictions are stale
+    with pytest.raises(ModelFileError, match="another m.keras"):
+        inference.load_predictions(saved, "validation", texts)
+    inference.predictions_path(saved).unlink()
+    with pytest.raises(ModelFileError, match="missing"):
+        inference.load_predictions(saved, "validation", texts)
+
+
 def test_missing_model_says_how_to_make_it(tmp_path):
     with pytest.raises(ModelFileError, match="make book"):
         load_model(tmp_path / "nothing.keras")

@@ -111,6 +111,8 @@ def test_run_conditions_name_the_mode_and_the_cores(monkeypatch):
     assert BookMode(seed=1, quick=True).conditions() == "quick mode, 2 CPU cores"
     monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: ["gpu:0"] if kind == "GPU" else [])
     assert BookMode(seed=1, quick=False).conditions() == "full mode, 2 CPU cores and 1 GPU"
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0}, raising=False)
+    assert BookMode(seed=1, quick=False).conditions() == "full mode, 1 CPU core and 1 GPU"
 
 
 def test_spoken_list_joins_items_as_prose():

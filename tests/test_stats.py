@@ -153,7 +153,7 @@ def test_describe_comparison_words_follow_the_numbers():
     assert text.startswith("A is ahead of B by a borderline margin (") and text.endswith("5% level; McNemar p = 1)")
     assert ":" not in text  # one clause: it is glued after colons in the prose
     assert describe_comparison(unclear, not_significant, "A", "B") == (
-        "A and B are not distinguishable on these reviews (McNemar p = 1)")
+        "A and B are not distinguishable (McNemar p = 1)")
     # the interval decides nothing when McNemar is significant, and McNemar's p-value is always quoted
     assert "significantly" in describe_comparison(unclear, significant, "A", "B")
     assert "10% level" in describe_comparison(borderline, not_significant, "A", "B", level=0.1)

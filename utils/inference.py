@@ -18,6 +18,11 @@ Both are written to temporary files and renamed into place, the card last; a
 model file whose checksum does not match its card is refused. So an
 interrupted save never leaves a pair that :func:`load_model` takes as good.
 
+Chapter 5 also stores its models' validation and test probabilities beside
+them (:func:`save_predictions`, ``<name>.predictions.npz``), so chapter 6
+compares with them without computing them again; :func:`load_predictions`
+refuses them for other reviews or for a model file saved since.
+
 ``python -m utils.inference`` re-measures every saved model's accuracy on the
 official IMDb test set, independently of the notebooks, and compares it with
 its card (``make evaluate``).
@@ -46,7 +51,7 @@ from utils.data import sha256_of, write_atomically
 from utils.text import as_reviews
 
 __all__ = ["MODELS_DIR", "ACCURACY_TOLERANCE", "predict_sentiment", "save_model", "load_model", "read_card",
-           "saved_models", "export_saved_model", "saved_model_dir"]
+           "saved_models", "export_saved_model", "saved_model_dir", "save_predictions", "load_predictions"]
 
 MODELS_DIR = config.models_dir()
 """``models/`` of the repository, or of the current folder outside a checkout, or ``$BOOK_MODELS_DIR``."""
@@ -130,6 +135,62 @@ def load_model(path: str | os.PathLike = DEFAULT_MODEL_PATH) -> keras.Model:
         read_card(path)
         _loaded[path] = keras.models.load_model(path, compile=False)  # for inference only
     return _loaded[path]
+
+
+def predictions_path(model_path: str | os.PathLike) -> Path:
+    """``models/ch05_lstm.keras`` → ``models/ch05_lstm.predictions.npz``."""
+    return Path(model_path).with_suffix(".predictions.npz")
+
+
+def _texts_sha256(texts) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for text in as_reviews(texts)[0]:
+        digest.update(text.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def save_predictions(model_path: str | os.PathLike, **splits) -> Path:
+    """Store a saved model's probabilities, so a later chapter reuses them instead of computing them again.
+
+    ``splits`` maps a name to ``(texts, probabilities)``, e.g. ``validation=(val.text, p_val)``.
+    The file (``<model>.predictions.npz``, written atomically) records the SHA-256 of the
+    texts and of the model file, so :func:`load_predictions` refuses them for other reviews
+    or for a model saved since.
+    """
+    card = read_card(model_path)  # the model must be saved (and whole) first
+    arrays = {"model_sha256": np.array(card["model_sha256"])}
+    for name, (texts, probs) in splits.items():
+        probs = np.asarray(probs, dtype=np.float64).reshape(-1)
+        n_texts = len(as_reviews(texts, name)[0])
+        if len(probs) != n_texts:
+            raise ValueError(f"{name}: {len(probs)} probabilities for {n_texts} texts")
+        arrays[name] = probs
+        arrays[f"{name}_texts_sha256"] = np.array(_texts_sha256(texts))
+    return write_atomically(predictions_path(model_path), lambda tmp: np.savez(tmp, **arrays))
+
+
+def load_predictions(model_path: str | os.PathLike, name: str, texts) -> np.ndarray:
+    """The probabilities :func:`save_predictions` stored for ``texts`` under ``name``, after checking that
+    they belong to these texts (same reviews, same order) and to the model file now at ``model_path``."""
+    card = read_card(model_path)
+    path = predictions_path(model_path)
+    redo = f"Run the chapter that saved {Path(model_path).name} again (`make clean book`)."
+    if not path.is_file():
+        raise ModelFileError(f"{path.name} is missing: its model was saved without its predictions. {redo}")
+    with np.load(path) as stored:
+        if str(stored["model_sha256"]) != card["model_sha256"]:
+            raise ModelFileError(f"{path.name} was computed by another {Path(model_path).name} than the one "
+                                 f"saved now. {redo}")
+        if name not in stored.files:
+            raise KeyError(f"{path.name} holds no predictions named {name!r}; it has "
+                           f"{sorted(f for f in stored.files if f != 'model_sha256' and not f.endswith('_sha256'))}")
+        if str(stored[f"{name}_texts_sha256"]) != _texts_sha256(texts):
+            raise ValueError(f"the {name!r} predictions in {path.name} are for other texts (or another order) than "
+                             f"the ones given: use the same split, seed and mode as the chapter that saved them.")
+        return np.array(stored[name])
 
 
 def saved_model_dir(model_path: str | os.PathLike) -> Path:

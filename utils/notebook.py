@@ -66,7 +66,8 @@ class BookMode:
         mode = "quick mode" if self.quick else "full mode"
         gpus = len(tf.config.list_physical_devices("GPU"))
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        return f"{mode}, {cores} CPU cores" + (f" and {gpus} GPU{'s' if gpus > 1 else ''}" if gpus else "")
+        devices = f"{cores} CPU core{'s' if cores != 1 else ''}"
+        return f"{mode}, {devices}" + (f" and {gpus} GPU{'s' if gpus > 1 else ''}" if gpus else "")
 
     def pick(self, *, full: T, quick: T) -> T:
         """``quick`` in quick mode, ``full`` otherwise."""

@@ -205,7 +205,7 @@ def describe_comparison(difference: Difference, test: McNemar, a: str, b: str, l
     * McNemar significant at ``level``: "<winner> is ahead of <loser>, significantly (McNemar p = …)";
     * the interval excludes zero but McNemar does not reach ``level`` (they can disagree near the
       line): "<winner> is ahead of <loser> by a borderline margin (… ; McNemar p = …)";
-    * otherwise: "<a> and <b> are not distinguishable on these reviews (McNemar p = …)".
+    * otherwise: "<a> and <b> are not distinguishable (McNemar p = …)".
 
     The winner is whichever the difference favours; a tie that is still "significant" cannot occur
     (McNemar needs ``b != c``).
@@ -218,4 +218,4 @@ def describe_comparison(difference: Difference, test: McNemar, a: str, b: str, l
         return (f"{winner} is ahead of {loser} by a borderline margin (the 95% interval of the difference just "
                 f"excludes zero, but McNemar's test with continuity correction does not reach the "
                 f"{level:.0%} level; {p_text})")
-    return f"{a} and {b} are not distinguishable on these reviews ({p_text})"
+    return f"{a} and {b} are not distinguishable ({p_text})"
