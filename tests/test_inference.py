@@ -93,7 +93,8 @@ def test_stored_predictions_come_back_only_for_their_texts_and_model(tiny_model,
         inference.load_predictions(saved, "train", texts)
     with pytest.raises(ValueError, match="2 probabilities for 3 texts"):
         inference.save_predictions(saved, validation=(texts, probs[:2]))
-    save_model(tiny_model, {"test_accuracy": 0.5}, saved)  # the model is saved again: its predictions are stale
+    other = keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)])  # another model file at the same path
+    save_model(other, {"test_accuracy": 0.5}, saved)
     with pytest.raises(ModelFileError, match="another m.keras"):
         inference.load_predictions(saved, "validation", texts)
     inference.predictions_path(saved).unlink()
